@@ -1,0 +1,223 @@
+"""Settings of a fatenet run: the one home of defaults and of the rules for valid values.
+
+Four frozen sections mirror the study's ``config.yaml``::
+
+    simulation: tissue and stochastic dynamics (SPEC section 1)
+    network:    the regulatory MLP f(sbar)      (SPEC section 2)
+    evolution:  the optimiser and its fitness   (SPEC sections 3-4)
+    evaluation: fresh-replicate scoring of a trained network
+
+``Config.from_dict`` accepts a nested mapping (missing keys take the defaults below)
+and raises :class:`ConfigError` naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+BOUNDARIES = ("open", "fixed", "periodic")
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
+STRATEGIES = ("mu_plus_lambda",)
+FITNESSES = ("soft", "hard")
+
+
+class ConfigError(ValueError):
+    """An invalid setting: the message names the key, the value and what is allowed."""
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"invalid setting {key} = {value!r}: {allowed}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_int(key: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        _fail(key, value, f"must be an integer >= {minimum}")
+    if value < minimum:
+        _fail(key, value, f"must be an integer >= {minimum}")
+
+
+def _check_real(key: str, value: Any, *, low: float | None = None, low_open: bool = False,
+                high: float | None = None, high_open: bool = False) -> None:
+    lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
+    hi = "" if high is None else (f"< {high}" if high_open else f"<= {high}")
+    allowed = "must be a finite number" + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (
+        f" {hi}" if hi else "")
+    if not _is_number(value) or not math.isfinite(value):
+        _fail(key, value, allowed)
+    if low is not None and (value <= low if low_open else value < low):
+        _fail(key, value, allowed)
+    if high is not None and (value >= high if high_open else value > high):
+        _fail(key, value, allowed)
+
+
+def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        _fail(key, value, "must be one of " + ", ".join(choices))
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """A row of ``n_cells`` cells integrated by Euler-Maruyama (SPEC section 1)."""
+
+    n_cells: int = 7
+    n_replicates: int = 50
+    dt: float = 0.01
+    t_final: float = 20.0
+    noise_strength: float = 0.1
+    boundary: str = "open"
+    ic_mean: float = 0.5
+    ic_spread: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check_int("simulation.n_cells", self.n_cells, 2)
+        _check_int("simulation.n_replicates", self.n_replicates, 2)
+        _check_real("simulation.dt", self.dt, low=0.0, low_open=True)
+        _check_real("simulation.t_final", self.t_final, low=0.0, low_open=True)
+        if self.t_final < self.dt:
+            _fail("simulation.t_final", self.t_final, f"must be >= simulation.dt ({self.dt})")
+        _check_real("simulation.noise_strength", self.noise_strength, low=0.0)
+        _check_choice("simulation.boundary", self.boundary, BOUNDARIES)
+        _check_real("simulation.ic_mean", self.ic_mean, low=0.0, high=1.0)
+        _check_real("simulation.ic_spread", self.ic_spread, low=0.0)
+
+    @property
+    def n_steps(self) -> int:
+        """round(t_final / dt): 2000 at the defaults."""
+        return int(round(self.t_final / self.dt))
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The regulatory MLP: scalar sbar -> scalar ds/dt (SPEC section 2)."""
+
+    hidden_dims: tuple[int, ...] = (8, 8)
+    activation: str = "tanh"
+
+    def __post_init__(self) -> None:
+        dims = self.hidden_dims
+        if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
+            _fail("network.hidden_dims", dims, "must be a non-empty list of integers >= 1")
+        dims = tuple(dims)
+        if not dims or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in dims):
+            _fail("network.hidden_dims", list(dims), "must be a non-empty list of integers >= 1")
+        object.__setattr__(self, "hidden_dims", dims)
+        _check_choice("network.activation", self.activation, ACTIVATIONS)
+
+    @property
+    def n_params(self) -> int:
+        """Number of weights and biases: 97 for (8, 8)."""
+        widths = (1, *self.hidden_dims, 1)
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+@dataclass(frozen=True)
+class EvolutionConfig:
+    """The optimiser and the fitness it maximises (SPEC sections 3-4)."""
+
+    strategy: str = "mu_plus_lambda"
+    population_size: int = 20
+    n_generations: int = 100
+    mutation_std: float = 0.1
+    elite_fraction: float = 0.2
+    fitness: str = "soft"
+    bandwidth: float = 0.1
+    common_random_numbers: bool = False
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        _check_choice("evolution.strategy", self.strategy, STRATEGIES)
+        _check_int("evolution.population_size", self.population_size, 2)
+        _check_int("evolution.n_generations", self.n_generations, 1)
+        _check_real("evolution.mutation_std", self.mutation_std, low=0.0)
+        _check_real("evolution.elite_fraction", self.elite_fraction, low=0.0, low_open=True, high=1.0)
+        _check_choice("evolution.fitness", self.fitness, FITNESSES)
+        _check_real("evolution.bandwidth", self.bandwidth, low=0.0, low_open=True)
+        if not isinstance(self.common_random_numbers, bool):
+            _fail("evolution.common_random_numbers", self.common_random_numbers, "must be true or false")
+        _check_int("evolution.log_every", self.log_every, 1)
+        if self.n_parents >= self.population_size:
+            _fail("evolution.population_size", self.population_size,
+                  f"must exceed the number of parents max(2, int(population_size * elite_fraction)) "
+                  f"= {self.n_parents}, so that children are made")
+
+    @property
+    def n_parents(self) -> int:
+        """max(2, int(population_size * elite_fraction)): 4 at the defaults."""
+        return max(2, int(self.population_size * self.elite_fraction))
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """Scoring a trained network on fresh replicates."""
+
+    n_replicates: int = 1000
+    n_shown: int = 30
+
+    def __post_init__(self) -> None:
+        _check_int("evaluation.n_replicates", self.n_replicates, 2)
+        _check_int("evaluation.n_shown", self.n_shown, 1)
+
+
+_SECTIONS = {
+    "simulation": SimulationConfig,
+    "network": NetworkConfig,
+    "evolution": EvolutionConfig,
+    "evaluation": EvaluationConfig,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A complete run configuration; every field has the seed notebook's default."""
+
+    simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None = None, *, ignore: tuple[str, ...] = ()) -> "Config":
+        """Build from a nested mapping. Keys in ``ignore`` (e.g. a study's ``seeds``) are skipped."""
+        data = dict(data or {})
+        sections = {}
+        for key, value in data.items():
+            if key in ignore:
+                continue
+            if key not in _SECTIONS:
+                _fail(key, value, "unknown section; allowed: " + ", ".join(_SECTIONS))
+            if value is None:
+                value = {}
+            if not isinstance(value, Mapping):
+                _fail(key, value, "must be a mapping of settings")
+            section_cls = _SECTIONS[key]
+            names = {f.name for f in fields(section_cls)}
+            for name in value:
+                if name not in names:
+                    _fail(f"{key}.{name}", value[name], f"unknown key; allowed keys in {key}: " + ", ".join(sorted(names)))
+            sections[key] = section_cls(**value)
+        return cls(**sections)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain nested dict (tuples as lists) that ``from_dict`` reads back to an equal Config."""
+        out = {}
+        for name in _SECTIONS:
+            section = dataclasses.asdict(getattr(self, name))
+            out[name] = {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
+        return out
+
+    def replace(self, dotted: Mapping[str, Any]) -> "Config":
+        """A copy with settings changed by dotted name, e.g. ``{"simulation.noise_strength": 0.05}``."""
+        data = self.to_dict()
+        for key, value in dotted.items():
+            section, _, name = key.partition(".")
+            if section not in data or name not in data[section]:
+                _fail(key, value, "unknown parameter; use section.key, e.g. simulation.noise_strength")
+            data[section][name] = value
+        return Config.from_dict(data)

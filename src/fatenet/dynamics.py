@@ -1,0 +1,137 @@
+"""Stochastic tissue dynamics (SPEC section 1).
+
+A row of ``n_cells`` cells with states in [0, 1]. Every step, every cell:
+
+    s <- clip(s + f(sbar) * dt + noise_strength * sqrt(dt) * xi, 0, 1),   xi ~ N(0, 1)
+
+where ``sbar`` is the mean of the neighbours that exist (``boundary`` = open, fixed or
+periodic). States may carry any leading batch axes: ``(..., n_cells)``.
+
+Random numbers are the dominant cost of a fitness evaluation, so the noise is drawn in
+blocks of ``NOISE_BLOCK`` steps (one threefry call per block, non-partitionable variant) and
+turned into normals by the Box-Muller transform, which is exact and cheaper than the
+inverse-erf transform on CPU. The stream is a pure function of the key: the same key gives
+the same trajectory whether one network or a whole population is simulated.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+from jax import lax, random
+
+from .config import BOUNDARIES
+
+NOISE_BLOCK = 250
+"""Steps whose noise is drawn in one call (a speed setting; it fixes the random stream)."""
+
+RegulatoryFunction = Callable[[jax.Array], jax.Array]
+
+
+def check_boundary(boundary: str) -> None:
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"invalid boundary {boundary!r}: must be one of " + ", ".join(BOUNDARIES))
+
+
+def neighbour_average(s: jax.Array, boundary: str = "open") -> jax.Array:
+    """Mean state of each cell's existing neighbours along the last axis.
+
+    ``open`` and ``fixed``: interior cells average both neighbours, an edge cell copies its
+    single neighbour. ``periodic``: a ring.
+    """
+    check_boundary(boundary)
+    if boundary == "periodic":
+        left, right = jnp.roll(s, 1, axis=-1), jnp.roll(s, -1, axis=-1)
+    else:
+        # An edge cell's missing neighbour is replaced by its existing one, so the mean is that one.
+        left = jnp.concatenate([s[..., 1:2], s[..., :-1]], axis=-1)
+        right = jnp.concatenate([s[..., 1:], s[..., -2:-1]], axis=-1)
+    return 0.5 * (left + right)
+
+
+def euler_maruyama_step(s: jax.Array, xi: jax.Array, f: RegulatoryFunction, dt: float,
+                        noise_strength: float, boundary: str = "open") -> jax.Array:
+    """One step for every cell; ``xi`` holds standard normals of the same shape as ``s``."""
+    s_new = jnp.clip(s + f(neighbour_average(s, boundary)) * dt + (noise_strength * jnp.sqrt(dt)) * xi, 0.0, 1.0)
+    if boundary == "fixed":
+        s_new = s_new.at[..., 0].set(0.0).at[..., -1].set(0.0)
+    return s_new
+
+
+def gaussian_noise(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
+    """Standard normals by Box-Muller from threefry uniforms (non-partitionable stream)."""
+    size = 1
+    for d in shape:
+        size *= d
+    half = (size + 1) // 2
+    with jax.threefry_partitionable(False):
+        u = random.uniform(key, (2, half), dtype=dtype, minval=jnp.finfo(dtype).tiny, maxval=1.0)
+    radius = jnp.sqrt(-2.0 * jnp.log(u[0]))
+    angle = (2.0 * jnp.pi) * u[1]
+    z = jnp.concatenate([radius * jnp.cos(angle), radius * jnp.sin(angle)])
+    return z[:size].reshape(shape)
+
+
+def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
+                   ic_spread: float = 0.1) -> jax.Array:
+    """I.i.d. uniform states on [ic_mean - ic_spread, ic_mean + ic_spread]."""
+    return random.uniform(key, shape, minval=ic_mean - ic_spread, maxval=ic_mean + ic_spread)
+
+
+def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
+             dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
+             ic_spread: float = 0.1, return_trajectory: bool = False):
+    """Integrate ``n_replicates`` independent tissues for ``n_steps`` steps.
+
+    Returns the final states ``(n_replicates, n_cells)``, or ``(final, trajectory)`` with the
+    trajectory ``(n_steps + 1, n_replicates, n_cells)`` (initial state first) when
+    ``return_trajectory`` is true. Training never asks for trajectories.
+    """
+    check_boundary(boundary)
+    n_steps = int(n_steps)
+    shape = (int(n_replicates), int(n_cells))
+    k_init, k_noise = random.split(key)
+    s0 = initial_states(k_init, shape, ic_mean, ic_spread)
+
+    def step(s, xi):
+        s = euler_maruyama_step(s, xi, f, dt, noise_strength, boundary)
+        return s, (s if return_trajectory else None)
+
+    def run_block(s, block_key, length):
+        return lax.scan(step, s, gaussian_noise(block_key, (length, *shape)))
+
+    n_blocks, tail = divmod(n_steps, NOISE_BLOCK)
+    block_keys = random.split(k_noise, n_blocks + 1)
+    s, traj = lax.scan(lambda c, k: run_block(c, k, NOISE_BLOCK), s0, block_keys[:n_blocks])
+    if return_trajectory:
+        traj = traj.reshape(n_blocks * NOISE_BLOCK, *shape)
+    if tail:
+        s, traj_tail = run_block(s, block_keys[n_blocks], tail)
+        if return_trajectory:
+            traj = jnp.concatenate([traj, traj_tail])
+    if return_trajectory:
+        return s, jnp.concatenate([s0[None], traj])
+    return s
+
+
+def run_multiple_replicates(f: RegulatoryFunction, n_cells: int, n_replicates: int, n_steps: int,
+                            dt: float, noise_strength: float, key: jax.Array, boundary: str = "open",
+                            ic_mean: float = 0.5, ic_spread: float = 0.1,
+                            return_trajectory: bool = False):
+    """The seed notebook's entry point: final states ``(n_replicates, n_cells)``."""
+    return simulate(f, key, n_cells, n_replicates, n_steps, dt, noise_strength, boundary,
+                    ic_mean, ic_spread, return_trajectory)
+
+
+def apply_threshold(states: jax.Array, threshold: float = 0.5) -> jax.Array:
+    """Fates ``1.0 if s >= threshold else 0.0``; the gradient passes straight through."""
+    hard = (states >= threshold).astype(states.dtype)
+    # hard + (s - s) is exactly hard in the forward pass, with derivative 1 in the backward pass.
+    return hard + (states - lax.stop_gradient(states))
+
+
+def soft_threshold(states: jax.Array, temperature: float = 0.05, threshold: float = 0.5) -> jax.Array:
+    """Sigmoid fates ``sigmoid((s - threshold) / temperature)``, differentiable everywhere."""
+    return jax.nn.sigmoid((states - threshold) / temperature)

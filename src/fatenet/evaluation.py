@@ -1,0 +1,146 @@
+"""Scoring a trained network on fresh replicates, beside a random network (as the seed compares).
+
+``evaluate(config, params, seed)`` draws ``evaluation.n_replicates`` new tissues from a key
+independent of training (``fold_in(PRNGKey(seed), EVALUATION_STREAM)``), for the trained
+network and for a freshly initialised random one, and returns
+
+- ``metrics``: one row per network with the hard utility and its parts (S_pat, S_rep, the
+  Miller-Madow S_rep, S_cf, PI, CI), the soft utility, fraction of fate 1, distinct patterns,
+  f(0), f(0.5), f(1), the zero crossing of f, the lateral-inhibition flag f(0) > 0 > f(1), and
+  for the trained network the training fitness and its gap to the fresh fitness (the training
+  fitness measure averaged over fresh batches of the training's replicate count);
+- ``patterns``: every observed pattern with its count and frequency;
+- ``f_curve``: f of both networks and the reference -tanh(5 (sbar - 0.5)) on [0, 1];
+- ``shown``: the first ``evaluation.n_shown`` patterns of each network, for heatmaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from .config import Config, NetworkConfig, SimulationConfig
+from .dynamics import apply_threshold, simulate
+from .neural_network import RegulatoryNetwork, flatten, lateral_inhibition_target
+from .utility_function import compute_hard_utility, compute_soft_utility, information_decomposition
+
+EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
+CURVE_POINTS = 201
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metrics: pd.DataFrame
+    patterns: pd.DataFrame
+    f_curve: pd.DataFrame
+    shown: dict[str, np.ndarray]
+
+
+@partial(jax.jit, static_argnames=("model", "sim", "n_replicates"))
+def simulate_patterns(model: RegulatoryNetwork, sim: SimulationConfig, flat: jax.Array, key: jax.Array,
+                      n_replicates: int) -> jax.Array:
+    """Hard fate patterns (n_replicates, n_cells) of the network ``flat``."""
+    params = model.unflatten(flat)
+    final = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
+                     sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread)
+    return apply_threshold(final)
+
+
+def regulatory_curve(network: NetworkConfig, params, n_points: int = CURVE_POINTS) -> pd.DataFrame:
+    """f on ``n_points`` evenly spaced sbar in [0, 1] beside the reference lateral-inhibition curve."""
+    model = RegulatoryNetwork.from_config(network)
+    sbar = np.linspace(0.0, 1.0, n_points, dtype=np.float32)
+    f = np.asarray(model.apply_flat(jnp.asarray(params, jnp.float32), sbar), dtype=np.float64)
+    return pd.DataFrame({"sbar": sbar.astype(np.float64), "f": f, "f_target": lateral_inhibition_target(sbar)})
+
+
+def zero_crossing(sbar: np.ndarray, f: np.ndarray) -> float:
+    """First sbar where f changes sign (linear interpolation), NaN if it never does."""
+    sign = np.sign(f)
+    exact = np.flatnonzero(sign == 0)
+    change = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+    candidates = []
+    if exact.size:
+        candidates.append(float(sbar[exact[0]]))
+    if change.size:
+        i = change[0]
+        candidates.append(float(sbar[i] - f[i] * (sbar[i + 1] - sbar[i]) / (f[i + 1] - f[i])))
+    return min(candidates) if candidates else float("nan")
+
+
+def _fitness_measure(patterns: jax.Array, kind: str, bandwidth: float) -> float:
+    if kind == "soft":
+        return float(compute_soft_utility(patterns, bandwidth)[0])
+    return float(compute_hard_utility(patterns)[0])
+
+
+def _network_metrics(config: Config, model: RegulatoryNetwork, flat: np.ndarray, patterns: np.ndarray) -> dict:
+    evo = config.evolution
+    row = {k: float(v) for k, v in information_decomposition(jnp.asarray(patterns)).items()}
+    row["n_distinct"] = int(row["n_distinct"])
+    row["soft_utility"] = float(compute_soft_utility(jnp.asarray(patterns), evo.bandwidth)[0])
+    row["frac_fate1"] = float(np.mean(patterns))
+    f0, f05, f1 = (float(v) for v in model.apply_flat(jnp.asarray(flat), jnp.array([0.0, 0.5, 1.0])))
+    row.update(f0=f0, f05=f05, f1=f1, lateral_inhibition=bool(f0 > 0.0 > f1))
+    # Fresh fitness: the training measure on batches of the training's replicate count.
+    r_train = config.simulation.n_replicates
+    n_batches = patterns.shape[0] // r_train
+    if n_batches:
+        batches = patterns[: n_batches * r_train].reshape(n_batches, r_train, -1)
+        row["fresh_fitness"] = float(np.mean([_fitness_measure(jnp.asarray(b), evo.fitness, evo.bandwidth)
+                                              for b in batches]))
+    else:
+        row["fresh_fitness"] = float("nan")
+    return row
+
+
+def patterns_table(patterns: np.ndarray) -> pd.DataFrame:
+    """Every distinct pattern (as a '0101010' string) with count and frequency, most frequent first."""
+    strings = np.array(["".join(str(int(v)) for v in row) for row in np.asarray(patterns)])
+    values, counts = np.unique(strings, return_counts=True)
+    order = np.lexsort((values, -counts))
+    return pd.DataFrame({"pattern": values[order].astype(object), "count": counts[order].astype(np.int64),
+                         "frequency": counts[order] / float(len(strings))})
+
+
+def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: float | None = None) -> Evaluation:
+    """Fresh-replicate evaluation of ``params`` and of a random network; see the module doc."""
+    model = RegulatoryNetwork.from_config(config.network)
+    sim, n_rep = config.simulation, config.evaluation.n_replicates
+    flat = np.asarray(params, dtype=np.float32).reshape(-1)
+    if flat.size != model.n_params:
+        raise ValueError(f"params have {flat.size} values but network {config.network.hidden_dims} "
+                         f"needs {model.n_params}")
+    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), EVALUATION_STREAM)
+    k_trained, k_init, k_random = jax.random.split(key, 3)
+    random_flat = np.asarray(flatten(model.init(k_init)), dtype=np.float32)
+
+    rows, tables, shown = [], [], {}
+    sbar = np.linspace(0.0, 1.0, CURVE_POINTS)
+    curve = {"sbar": sbar}
+    for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
+        patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep)).astype(np.int8)
+        row = {"network": name, **_network_metrics(config, model, net, patterns)}
+        f_values = regulatory_curve(config.network, net, CURVE_POINTS)["f"].to_numpy()
+        row["zero_crossing"] = zero_crossing(sbar, f_values)
+        curve[f"f_{name}"] = f_values
+        is_trained = name == "trained" and train_fitness is not None
+        row["train_fitness"] = float(train_fitness) if is_trained else float("nan")
+        row["fitness_gap"] = row["train_fitness"] - row["fresh_fitness"] if is_trained else float("nan")
+        rows.append(row)
+        table = patterns_table(patterns)
+        table.insert(0, "network", name)
+        tables.append(table)
+        shown[name] = patterns[: config.evaluation.n_shown]
+    curve["f_target"] = lateral_inhibition_target(sbar)
+    columns = ["network", "utility", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci",
+               "frac_fate1", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition",
+               "train_fitness", "fresh_fitness", "fitness_gap"]
+    metrics = pd.DataFrame(rows)[columns]
+    return Evaluation(metrics=metrics, patterns=pd.concat(tables, ignore_index=True),
+                      f_curve=pd.DataFrame(curve), shown=shown)

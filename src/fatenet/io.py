@@ -1,0 +1,130 @@
+"""Files: parameters (.npz + JSON sidecar), Parquet tables, JSON; atomic and byte-deterministic.
+
+Every writer goes through ``atomic_path``: the bytes land in a temporary file in the target's
+folder and are renamed into place only when complete, so a killed job never leaves a
+half-written output. No writer embeds a time stamp, so the same content gives the same bytes.
+Parameters are stored as plain arrays (``np.load(..., allow_pickle=False)`` reads them); no
+pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _io
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from importlib import metadata as _metadata
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_bytes(data: bytes, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_json(obj: Any, path: str | os.PathLike) -> None:
+    """Pretty, key-sorted JSON (numpy scalars and arrays converted)."""
+    write_bytes((json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n").encode(), path)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def write_npz(arrays: Mapping[str, np.ndarray], path: str | os.PathLike) -> None:
+    """An ``.npz`` archive with fixed member order and time stamps (np.savez stamps the clock)."""
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(arrays):
+            member = _io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, member.getvalue())
+    write_bytes(buffer.getvalue(), path)
+
+
+def sidecar_path(path: str | os.PathLike) -> Path:
+    return Path(path).with_suffix(".json")
+
+
+def save_params(path: str | os.PathLike, params: np.ndarray, metadata: Mapping[str, Any]) -> None:
+    """Flat parameter vector to ``path`` (.npz, array ``params``) and ``metadata`` to the JSON sidecar."""
+    flat = np.asarray(params, dtype=np.float32).reshape(-1)
+    meta = dict(metadata)
+    meta.setdefault("n_params", int(flat.size))
+    write_npz({"params": flat}, path)
+    write_json(meta, sidecar_path(path))
+
+
+def load_params(path: str | os.PathLike) -> tuple[np.ndarray, dict]:
+    """(flat float32 vector, sidecar metadata) as written by ``save_params``."""
+    with np.load(path, allow_pickle=False) as data:
+        flat = np.array(data["params"], dtype=np.float32)
+    side = sidecar_path(path)
+    meta = json.loads(side.read_text()) if side.exists() else {}
+    return flat, meta
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """A Parquet file without the index; same frame, same bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def enable_compilation_cache(path: str | os.PathLike) -> Path:
+    """Use JAX's persistent compilation cache at ``path``, caching every program, however quick."""
+    import jax
+
+    path = Path(path).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    return path
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that determine the numbers."""
+    out = {"python": platform.python_version()}
+    for name in ("fatenet", "jax", "jaxlib", "flax", "numpy", "pandas", "pyarrow", "matplotlib"):
+        try:
+            out[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out

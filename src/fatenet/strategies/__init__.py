@@ -1,0 +1,18 @@
+"""Optimisers behind one ask/tell protocol; ``make_strategy`` picks one by its config name."""
+
+from __future__ import annotations
+
+from ..config import EvolutionConfig
+from .base import Strategy
+from .mu_plus_lambda import MuPlusLambda, MuPlusLambdaParams, MuPlusLambdaState
+
+
+def make_strategy(config: EvolutionConfig, n_dims: int):
+    """(strategy, params) for ``config.strategy``."""
+    if config.strategy == "mu_plus_lambda":
+        strategy = MuPlusLambda(population_size=config.population_size, n_dims=n_dims, n_parents=config.n_parents)
+        return strategy, strategy.default_params(config.mutation_std)
+    raise ValueError(f"invalid evolution.strategy {config.strategy!r}: must be one of mu_plus_lambda")
+
+
+__all__ = ["Strategy", "MuPlusLambda", "MuPlusLambdaParams", "MuPlusLambdaState", "make_strategy"]

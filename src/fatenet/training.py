@@ -1,0 +1,156 @@
+"""Training: ``train(config, seed)`` evolves a population and returns the best network ever seen.
+
+One generation is one jitted call (``make_generation_step``): ask the strategy for a
+population, evaluate it (all individuals in one vectorised simulation), record statistics,
+keep the best-ever individual, tell the strategy. The random stream follows the seed
+notebook: ``key, sub = split(PRNGKey(seed))`` makes the initial population from
+``split(sub, P)``, and every generation splits ``key, eval_key, mut_key = split(key, 3)``;
+individuals are evaluated with ``split(eval_key, P)`` (or all with ``eval_key`` under common
+random numbers). Same config and seed give the same history and params, bit for bit.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from functools import partial
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+from flax import struct
+
+from .config import Config
+from .fitness import FitnessSettings, make_population_fitness, replicated_sharding
+from .neural_network import RegulatoryNetwork
+from .strategies import make_strategy
+
+HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
+                   "best_ever_fitness", "n_invalid")
+
+
+@struct.dataclass
+class TrainState:
+    key: jax.Array
+    strategy_state: Any
+    best_params: jax.Array  # (D,)
+    best_fitness: jax.Array  # ()
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    params: np.ndarray  # (D,) float32, the best individual ever evaluated
+    fitness: float  # its fitness
+    history: pd.DataFrame  # one row per generation, HISTORY_COLUMNS
+
+
+def _generation_stats(fitness, s_pat, s_rep, valid, best_idx, best_ever):
+    n_valid = jnp.sum(valid)
+    masked = jnp.where(valid, fitness, 0.0)
+    mean = jnp.sum(masked) / jnp.maximum(n_valid, 1)
+    std = jnp.sqrt(jnp.sum(jnp.where(valid, (fitness - mean) ** 2, 0.0)) / jnp.maximum(n_valid, 1))
+    nan = jnp.float32(jnp.nan)
+    return {
+        "best_fitness": fitness[best_idx],
+        "mean_fitness": jnp.where(n_valid > 0, mean, nan),
+        "std_fitness": jnp.where(n_valid > 0, std, nan),
+        "best_s_pat": s_pat[best_idx],
+        "best_s_rep": s_rep[best_idx],
+        "best_ever_fitness": best_ever,
+        "n_invalid": fitness.shape[0] - n_valid,
+    }
+
+
+def make_generation_step(config: Config) -> tuple[Callable, Callable]:
+    """``(init(seed) -> state, step(state) -> (state, record))``; ``step`` is jitted."""
+    sim, evo = config.simulation, config.evolution
+    model = RegulatoryNetwork.from_config(config.network)
+    strategy, strategy_params = make_strategy(evo, model.n_params)
+    evaluate = make_population_fitness(model, sim, evo.fitness)
+    settings = FitnessSettings.from_configs(sim, evo)
+    pop_size = evo.population_size
+    crn = evo.common_random_numbers
+
+    def init(seed: int) -> TrainState:
+        key, sub = jax.random.split(jax.random.PRNGKey(seed))
+        population = model.init_population(sub, pop_size)
+        strategy_state = strategy.init(sub, population, strategy_params)
+        return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],
+                          best_fitness=jnp.float32(-jnp.inf))
+
+    # On several devices every carried array stays replicated, so step compiles once.
+    placement = replicated_sharding()
+
+    def init_placed(seed: int) -> TrainState:
+        state = init(seed)
+        return state if placement is None else jax.device_put(state, placement)
+
+    @partial(jax.jit, out_shardings=placement)
+    def step(state: TrainState, settings: FitnessSettings, strategy_params):
+        key, eval_key, mut_key = jax.random.split(state.key, 3)
+        population, strategy_state = strategy.ask(eval_key, state.strategy_state, strategy_params)
+        keys = jnp.broadcast_to(eval_key, (pop_size, *eval_key.shape)) if crn else jax.random.split(eval_key, pop_size)
+        result = evaluate(population, keys, settings)
+        best_idx = jnp.argmax(result.fitness)
+        improved = result.fitness[best_idx] > state.best_fitness
+        best_fitness = jnp.where(improved, result.fitness[best_idx], state.best_fitness)
+        best_params = jnp.where(improved, population[best_idx], state.best_params)
+        record = _generation_stats(result.fitness, result.s_pat, result.s_rep, result.valid, best_idx, best_fitness)
+        strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, strategy_params)
+        return TrainState(key, strategy_state, best_params, best_fitness), record
+
+    return init_placed, lambda state: step(state, settings, strategy_params)
+
+
+class _Progress:
+    """Progress lines every ``every`` generations; an in-place bar only on a terminal."""
+
+    def __init__(self, total: int, every: int, stream=None, enabled: bool | None = None):
+        self.total, self.every = total, every
+        self.stream = stream or sys.stdout
+        self.enabled = True if enabled is None else enabled
+        self.tty = self.enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = time.perf_counter()
+        self.last = self.start
+
+    def update(self, gen: int, record: dict) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        per_gen, self.last = now - self.last, now
+        done = gen + 1
+        if self.tty:
+            filled = int(30 * done / self.total)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} "
+                              f"best-ever {float(record['best_ever_fitness']):+.4f}")
+        if gen % self.every == 0 or done == self.total:
+            prefix = "\r" if self.tty else ""
+            self.stream.write(f"{prefix}gen {gen:4d}/{self.total}  best {float(record['best_fitness']):+.4f}  "
+                              f"mean {float(record['mean_fitness']):+.4f}  "
+                              f"best-ever {float(record['best_ever_fitness']):+.4f}  {per_gen:.3f} s/gen"
+                              + (" (incl. compile)" if gen == 0 else "") + "\n")
+        self.stream.flush()
+
+
+def train(config: Config, seed: int, *, progress: bool | None = None, stream=None) -> TrainResult:
+    """Evolve ``config.evolution.n_generations`` generations from ``seed``; see the module doc."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ValueError(f"invalid seed {seed!r}: must be an integer")
+    init, step = make_generation_step(config)
+    n_gen = config.evolution.n_generations
+    state = init(int(seed))
+    bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
+    records = []
+    for gen in range(n_gen):
+        state, record = step(state)
+        record = jax.device_get(record)
+        records.append(record)
+        bar.update(gen, record)
+    history = pd.DataFrame({name: np.array([r[name] for r in records]) for name in HISTORY_COLUMNS[1:]})
+    history.insert(0, "generation", np.arange(n_gen, dtype=np.int64))
+    history = history.astype({c: np.float64 for c in HISTORY_COLUMNS[1:-1]} | {"n_invalid": np.int64})
+    return TrainResult(params=np.asarray(state.best_params, dtype=np.float32), fitness=float(state.best_fitness),
+                       history=history)
