@@ -47,25 +47,29 @@ class TrainResult:
     history: pd.DataFrame  # one row per generation, HISTORY_COLUMNS
 
 
-def _generation_stats(fitness, s_pat, s_rep, valid, best_idx, best_ever):
-    n_valid = jnp.sum(valid)
-    masked = jnp.where(valid, fitness, 0.0)
-    mean = jnp.sum(masked) / jnp.maximum(n_valid, 1)
-    std = jnp.sqrt(jnp.sum(jnp.where(valid, (fitness - mean) ** 2, 0.0)) / jnp.maximum(n_valid, 1))
-    nan = jnp.float32(jnp.nan)
+def generation_record(out: dict) -> dict:
+    """History row from one step's per-individual arrays, computed on the host in float64.
+
+    Done outside the compiled step so the numbers do not depend on how the population was
+    split over devices (a sum's order would).
+    """
+    fitness = np.asarray(out["fitness"], dtype=np.float64)
+    valid = np.asarray(out["valid"], dtype=bool)
+    best = int(np.argmax(fitness))
+    ok = fitness[valid]
     return {
-        "best_fitness": fitness[best_idx],
-        "mean_fitness": jnp.where(n_valid > 0, mean, nan),
-        "std_fitness": jnp.where(n_valid > 0, std, nan),
-        "best_s_pat": s_pat[best_idx],
-        "best_s_rep": s_rep[best_idx],
-        "best_ever_fitness": best_ever,
-        "n_invalid": fitness.shape[0] - n_valid,
+        "best_fitness": fitness[best],
+        "mean_fitness": ok.mean() if ok.size else np.nan,
+        "std_fitness": ok.std() if ok.size else np.nan,
+        "best_s_pat": float(out["s_pat"][best]),
+        "best_s_rep": float(out["s_rep"][best]),
+        "best_ever_fitness": float(out["best_ever_fitness"]),
+        "n_invalid": int(np.sum(~valid)),
     }
 
 
 def make_generation_step(config: Config) -> tuple[Callable, Callable]:
-    """``(init(seed) -> state, step(state) -> (state, record))``; ``step`` is jitted."""
+    """``(init(seed) -> state, step(state) -> (state, per-individual arrays))``; ``step`` is jitted."""
     sim, evo = config.simulation, config.evolution
     model = RegulatoryNetwork.from_config(config.network)
     strategy, strategy_params = make_strategy(evo, model.n_params)
@@ -98,7 +102,8 @@ def make_generation_step(config: Config) -> tuple[Callable, Callable]:
         improved = result.fitness[best_idx] > state.best_fitness
         best_fitness = jnp.where(improved, result.fitness[best_idx], state.best_fitness)
         best_params = jnp.where(improved, population[best_idx], state.best_params)
-        record = _generation_stats(result.fitness, result.s_pat, result.s_rep, result.valid, best_idx, best_fitness)
+        record = {"fitness": result.fitness, "s_pat": result.s_pat, "s_rep": result.s_rep, "valid": result.valid,
+                  "best_ever_fitness": best_fitness}
         strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, strategy_params)
         return TrainState(key, strategy_state, best_params, best_fitness), record
 
@@ -145,8 +150,8 @@ def train(config: Config, seed: int, *, progress: bool | None = None, stream=Non
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
     records = []
     for gen in range(n_gen):
-        state, record = step(state)
-        record = jax.device_get(record)
+        state, out = step(state)
+        record = generation_record(jax.device_get(out))
         records.append(record)
         bar.update(gen, record)
     history = pd.DataFrame({name: np.array([r[name] for r in records]) for name in HISTORY_COLUMNS[1:]})

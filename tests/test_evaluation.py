@@ -1,0 +1,49 @@
+"""Evaluation: tables with the promised columns and consistent counts; helpers with known answers."""
+
+import numpy as np
+import pytest
+
+from helpers import tiny_config
+from fatenet.evaluation import evaluate, patterns_table, regulatory_curve, zero_crossing
+from fatenet.neural_network import RegulatoryNetwork
+
+
+def test_zero_crossing_by_hand():
+    s = np.linspace(0, 1, 11)
+    assert zero_crossing(s, 0.3 - s) == pytest.approx(0.3)
+    assert zero_crossing(s, 0.55 - s) == pytest.approx(0.55)
+    assert np.isnan(zero_crossing(s, 1 + s))
+
+
+def test_patterns_table_counts():
+    x = np.array([[0, 1], [0, 1], [1, 1], [0, 0]])
+    table = patterns_table(x)
+    assert table["pattern"].tolist() == ["01", "00", "11"]
+    assert table["count"].tolist() == [2, 1, 1]
+    assert table["frequency"].tolist() == [0.5, 0.25, 0.25]
+
+
+def test_evaluate_tables():
+    cfg = tiny_config()
+    params = np.asarray(RegulatoryNetwork().init_population(__import__("jax").random.PRNGKey(0), 1)[0])
+    ev = evaluate(cfg, params, 3, train_fitness=0.5)
+    m = ev.metrics.set_index("network")
+    assert list(m.index) == ["trained", "random"]
+    assert m.loc["trained", "utility"] == pytest.approx(m.loc["trained", "pi"] + m.loc["trained", "ci"], abs=1e-6)
+    assert m.loc["trained", "fitness_gap"] == pytest.approx(0.5 - m.loc["trained", "fresh_fitness"])
+    assert np.isnan(m.loc["random", "train_fitness"])
+    for name, group in ev.patterns.groupby("network"):
+        assert group["count"].sum() == 64 and group["frequency"].sum() == pytest.approx(1.0)
+        assert len(group) == m.loc[name, "n_distinct"]
+    assert ev.shown["trained"].shape == (10, 7)
+    assert list(ev.f_curve.columns) == ["sbar", "f_trained", "f_random", "f_target"]
+    curve = regulatory_curve(cfg.network, params)
+    np.testing.assert_allclose(curve["f"], ev.f_curve["f_trained"])
+    assert m.loc["trained", "f0"] == pytest.approx(curve["f"].iloc[0], abs=1e-6)
+    again = evaluate(cfg, params, 3, train_fitness=0.5)
+    assert again.metrics.equals(ev.metrics) and again.patterns.equals(ev.patterns)
+
+
+def test_wrong_parameter_count_is_rejected():
+    with pytest.raises(ValueError, match="params have 5 values but network"):
+        evaluate(tiny_config(), np.zeros(5), 0)

@@ -1,0 +1,81 @@
+"""The regulatory network: SPEC's 97 parameters, flat vectors, population apply, a valid jit argument."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fatenet.config import ConfigError
+from fatenet.neural_network import (
+    RegulatoryNetwork,
+    flatten,
+    get_regulatory_function,
+    init_params,
+    population_apply,
+)
+
+
+def test_default_network_has_97_parameters_and_flax_default_init():
+    model = RegulatoryNetwork(hidden_dims=(8, 8))
+    params = init_params(model, jax.random.PRNGKey(0), (1,))
+    assert model.n_params == 97 == flatten(params).size
+    shapes = jax.tree_util.tree_map(lambda a: a.shape, params)["params"]
+    assert shapes == {"Dense_0": {"kernel": (1, 8), "bias": (8,)}, "Dense_1": {"kernel": (8, 8), "bias": (8,)},
+                      "Dense_2": {"kernel": (8, 1), "bias": (1,)}}
+    assert all(float(jnp.abs(b).max()) == 0 for b in (params["params"][k]["bias"] for k in shapes))
+
+
+def test_f_is_elementwise_and_matches_a_hand_written_mlp():
+    model = RegulatoryNetwork(hidden_dims=(3,), activation="tanh")
+    params = init_params(model, jax.random.PRNGKey(1), (1,))
+    p = params["params"]
+    s = jnp.linspace(0, 1, 200)
+    f = get_regulatory_function(model, params)
+    assert f(s).shape == (200,)
+    by_hand = jnp.tanh(s[:, None] * p["Dense_0"]["kernel"][0] + p["Dense_0"]["bias"]) @ p["Dense_1"]["kernel"][:, 0]
+    np.testing.assert_allclose(f(s), by_hand + p["Dense_1"]["bias"][0], atol=1e-6)
+    assert f(jnp.ones((2, 3, 4))).shape == (2, 3, 4)
+
+
+def test_model_is_a_valid_jit_argument_and_hashable():
+    model = RegulatoryNetwork(hidden_dims=[8, 8])
+    assert model.hidden_dims == (8, 8) and hash(model) == hash(RegulatoryNetwork((8, 8)))
+    params = init_params(model, jax.random.PRNGKey(0))
+
+    @jax.jit
+    def g(params, model, x):
+        return get_regulatory_function(model, params)(x)
+
+    np.testing.assert_allclose(g(params, model, jnp.array([0.2])), model.apply(params, jnp.array([0.2])))
+
+
+def test_flat_round_trip_and_population_apply():
+    model = RegulatoryNetwork()
+    pop = model.init_population(jax.random.PRNGKey(3), 5)
+    assert pop.shape == (5, 97)
+    keys = jax.random.split(jax.random.PRNGKey(3), 5)
+    np.testing.assert_array_equal(pop[2], flatten(init_params(model, keys[2])))
+    assert jnp.array_equal(flatten(model.unflatten(pop[1])), pop[1])
+    sbar = jnp.tile(jnp.linspace(0, 1, 11), (5, 1))
+    together = population_apply(model, pop, sbar)
+    one_by_one = jnp.stack([model.apply_flat(pop[i], sbar[i]) for i in range(5)])
+    np.testing.assert_allclose(together, one_by_one, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "softplus", "silu", "gelu", "elu"])
+def test_other_activations_build(activation):
+    model = RegulatoryNetwork(hidden_dims=(4,), activation=activation)
+    assert model.apply_flat(jnp.zeros(model.n_params), jnp.array([0.5])).shape == (1,)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"hidden_dims": ()}, r"network\.hidden_dims = \[\].*non-empty list of integers"),
+        ({"hidden_dims": (8, 0)}, r"network\.hidden_dims.*integers >= 1"),
+        ({"activation": "swish2"}, r"network\.activation = 'swish2'.*one of tanh"),
+    ],
+)
+def test_bad_architecture_is_rejected(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        RegulatoryNetwork(**kwargs)

@@ -1,0 +1,95 @@
+"""Training: determinism bit for bit, learning beats a random network, progress, several devices agree."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import REPO, tiny_config
+from fatenet.config import Config
+from fatenet.evaluation import evaluate
+from fatenet.training import HISTORY_COLUMNS, train
+
+
+def test_same_config_and_seed_give_identical_history_and_params():
+    a = train(tiny_config(), 7, progress=False)
+    b = train(tiny_config(), 7, progress=False)
+    assert list(a.history.columns) == list(HISTORY_COLUMNS)
+    pd.testing.assert_frame_equal(a.history, b.history, check_exact=True)
+    assert a.params.tobytes() == b.params.tobytes() and a.fitness == b.fitness
+    c = train(tiny_config(), 8, progress=False)
+    assert not np.array_equal(a.params, c.params)
+
+
+def test_history_bookkeeping():
+    h = train(tiny_config(), 3, progress=False).history
+    assert h["generation"].tolist() == [0, 1, 2]
+    assert np.all(np.diff(h["best_ever_fitness"]) >= 0)
+    np.testing.assert_allclose(h["best_ever_fitness"], np.maximum.accumulate(h["best_fitness"]))
+    assert np.all(h["best_fitness"] >= h["mean_fitness"]) and np.all(h["std_fitness"] >= 0)
+    assert np.all(h["n_invalid"] == 0)
+
+
+def test_common_random_numbers_change_the_stream_but_stay_deterministic():
+    crn = tiny_config(evolution={"common_random_numbers": True})
+    a, b = train(crn, 1, progress=False), train(crn, 1, progress=False)
+    pd.testing.assert_frame_equal(a.history, b.history, check_exact=True)
+    plain = train(tiny_config(), 1, progress=False)
+    assert not a.history["mean_fitness"].equals(plain.history["mean_fitness"])
+
+
+def test_progress_lines_every_few_generations():
+    stream = io.StringIO()
+    train(tiny_config(evolution={"n_generations": 5, "log_every": 2}), 0, stream=stream)
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["0/5", "2/5", "4/5"]
+    assert all("best" in line and "s/gen" in line for line in lines)
+    quiet = io.StringIO()
+    train(tiny_config(), 0, stream=quiet, progress=False)
+    assert quiet.getvalue() == ""
+
+
+def test_bad_seed_is_rejected():
+    with pytest.raises(ValueError, match="seed"):
+        train(tiny_config(), "42")
+
+
+def test_short_training_rises_well_above_a_random_network():
+    cfg = Config.from_dict({"simulation": {"n_replicates": 16, "t_final": 5.0},
+                            "evolution": {"population_size": 10, "n_generations": 10},
+                            "evaluation": {"n_replicates": 128}})
+    result = train(cfg, 0, progress=False)
+    assert result.fitness > result.history["mean_fitness"].iloc[0] + 0.2
+    metrics = evaluate(cfg, result.params, 0, train_fitness=result.fitness).metrics.set_index("network")
+    assert metrics.loc["trained", "utility"] > metrics.loc["random", "utility"] + 0.3
+    assert metrics.loc["trained", "lateral_inhibition"]
+
+
+def test_two_host_devices_give_the_same_numbers():
+    """The population split over 2 CPU devices computes exactly what one device does."""
+    script = textwrap.dedent(
+        """
+        import json, sys
+        sys.path.insert(0, "tests")
+        from helpers import tiny_config
+        import jax
+        from fatenet.training import train
+        r = train(tiny_config(), 5, progress=False)
+        print(json.dumps({"devices": jax.local_device_count(), "params": r.params.tolist(),
+                          "best": r.history["best_fitness"].tolist(), "mean": r.history["mean_fitness"].tolist()}))
+        """
+    )
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    split = json.loads(out.stdout.strip().splitlines()[-1])
+    single = train(tiny_config(), 5, progress=False)
+    assert split["devices"] == 2
+    assert split["params"] == single.params.tolist()
+    assert split["best"] == single.history["best_fitness"].tolist()
+    assert split["mean"] == single.history["mean_fitness"].tolist()

@@ -1,0 +1,111 @@
+"""Utilities against hand-computed entropies (SPEC section 3 worked values and small cases)."""
+
+import itertools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fatenet.utility_function import (
+    binary_entropy,
+    compute_hard_utility,
+    compute_soft_utility,
+    distinct_patterns,
+    information_decomposition,
+    miller_madow_pattern_entropy,
+    soft_pattern_entropy,
+)
+
+ALT = [0, 1, 0, 1, 0, 1, 0]
+ANTI = [1, 0, 1, 0, 1, 0, 1]
+
+
+def h2(p):
+    return 0.0 if p in (0, 1) else -p * math.log2(p) - (1 - p) * math.log2(1 - p)
+
+
+def rows(*patterns, repeat=1):
+    return jnp.array([p for p in patterns for _ in range(repeat)], jnp.float32)
+
+
+@pytest.mark.parametrize("utility", [compute_hard_utility, lambda x: compute_soft_utility(x, 0.1)])
+def test_spec_worked_values(utility):
+    u, s_pat, s_rep = utility(rows(ALT, repeat=50))
+    assert float(s_pat) == pytest.approx(0.985228, abs=1e-6)
+    assert float(s_rep) == pytest.approx(0.0, abs=1e-6)
+    assert float(u) == pytest.approx(0.985228, abs=1e-6)
+
+    u, s_pat, s_rep = utility(jnp.concatenate([rows(ALT, repeat=25), rows(ANTI, repeat=25)]))
+    assert float(s_pat) == pytest.approx(1.0, abs=1e-6)
+    assert float(s_rep) == pytest.approx(1 / 7, abs=1e-6)
+    assert float(u) == pytest.approx(0.857143, abs=1e-6)
+
+    u, *_ = utility(jnp.concatenate([rows([0] * 7, repeat=25), rows([1] * 7, repeat=25)]))
+    assert float(u) == pytest.approx(0.857143, abs=1e-6)
+
+    u, s_pat, s_rep = utility(rows([0] * 7, repeat=50))
+    assert (float(u), float(s_pat), float(s_rep)) == pytest.approx((0.0, 0.0, 0.0), abs=1e-6)
+
+
+@pytest.mark.parametrize("utility", [compute_hard_utility, lambda x: compute_soft_utility(x, 0.1)])
+def test_uniform_over_all_patterns_has_zero_utility(utility):
+    everything = jnp.array(list(itertools.product([0, 1], repeat=7)), jnp.float32)
+    u, s_pat, s_rep = utility(everything)
+    assert float(s_pat) == pytest.approx(1.0, abs=1e-6)
+    assert float(s_rep) == pytest.approx(1.0, abs=1e-6)
+    assert float(u) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_hand_computed_small_case_and_decomposition():
+    # 4 replicates of 2 cells: 00, 00, 01, 11.
+    x = jnp.array([[0, 0], [0, 0], [0, 1], [1, 1]], jnp.float32)
+    d = {k: float(v) for k, v in information_decomposition(x).items()}
+    s_pat = h2(3 / 8)
+    s_rep = 1.5 / 2  # probabilities 1/2, 1/4, 1/4 -> 1.5 bits over 2 cells
+    s_cf = (h2(1 / 4) + h2(1 / 2)) / 2
+    assert d["s_pat"] == pytest.approx(s_pat, abs=1e-6)
+    assert d["s_rep"] == pytest.approx(s_rep, abs=1e-6)
+    assert d["utility"] == pytest.approx(s_pat - s_rep, abs=1e-6)
+    assert d["s_cf"] == pytest.approx(s_cf, abs=1e-6)
+    assert d["pi"] == pytest.approx(s_pat - s_cf, abs=1e-6)
+    assert d["ci"] == pytest.approx(s_cf - s_rep, abs=1e-6)
+    assert d["pi"] + d["ci"] == pytest.approx(d["utility"], abs=1e-6)
+    assert d["n_distinct"] == 3
+    # Miller-Madow adds (K - 1) / (2 R ln 2) bits to the whole-pattern entropy.
+    assert d["s_rep_mm"] == pytest.approx((1.5 + 2 / (2 * 4 * math.log(2))) / 2, abs=1e-6)
+
+
+def test_soft_entropy_hand_computed_on_soft_patterns():
+    x = jnp.array([[0.0], [0.1]], jnp.float32)
+    kernel = math.exp(-0.01 / (2 * 0.1**2))
+    expected = -math.log2(0.5 * (1 + kernel))
+    assert float(soft_pattern_entropy(x, 0.1)) == pytest.approx(expected, abs=1e-6)
+    u, s_pat, s_rep = compute_soft_utility(x, bandwidth=0.1)
+    assert float(s_pat) == pytest.approx(h2(0.05), abs=1e-6)
+    assert float(u) == pytest.approx(h2(0.05) - expected, abs=1e-6)
+
+
+def test_soft_equals_hard_on_hard_patterns():
+    x = (jax.random.uniform(jax.random.PRNGKey(3), (40, 5)) > 0.6).astype(jnp.float32)
+    assert float(compute_soft_utility(x, 0.1)[2]) == pytest.approx(float(compute_hard_utility(x)[2]), abs=1e-6)
+
+
+def test_binary_entropy_edges_and_gradient_are_finite():
+    assert [float(v) for v in binary_entropy(jnp.array([0.0, 0.5, 1.0]))] == [0.0, 1.0, 0.0]
+    grad = jax.grad(lambda p: compute_soft_utility(p, 0.1)[0])(jnp.zeros((4, 3)))
+    assert np.all(np.isfinite(np.asarray(grad)))
+
+
+def test_distinct_patterns_and_miller_madow_for_identical_rows():
+    x = rows(ALT, repeat=10)
+    assert int(distinct_patterns(x)) == 1
+    assert float(miller_madow_pattern_entropy(x)) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_utilities_are_jittable():
+    x = rows(ALT, ANTI, repeat=3)
+    eager = compute_hard_utility(x)
+    jitted = jax.jit(compute_hard_utility)(x)
+    assert [float(a) for a in eager] == [float(b) for b in jitted]
