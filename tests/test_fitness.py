@@ -70,3 +70,21 @@ def test_non_finite_networks_get_worst_fitness_and_are_never_parents():
     state = strategy.tell(jax.random.PRNGKey(2), strategy.init(None, pop, params), jnp.asarray(pop), fitness, params)
     parents = np.asarray(state.population[: strategy.n_parents])
     assert np.all(np.isfinite(parents))
+
+
+def test_tabulated_f_is_an_accurate_opt_in_approximation():
+    from fatenet.fitness import tabulated
+
+    model = RegulatoryNetwork()
+    for flat in model.init_population(jax.random.PRNGKey(4), 5):
+        exact = lambda s, flat=flat: model.apply_flat(flat, s)  # noqa: E731
+        approx = tabulated(exact, 1025)
+        s = jax.random.uniform(jax.random.PRNGKey(5), (10_000,))
+        assert float(jnp.max(jnp.abs(approx(s) - exact(s)))) < 5e-4
+        grid = jnp.linspace(0, 1, 1025)
+        np.testing.assert_allclose(approx(grid), exact(grid), atol=1e-6)  # exact at the nodes
+    # Training with it runs end to end.
+    from fatenet.training import train
+
+    result = train(tiny_config(evolution={"f_table_points": 257}), 0, progress=False)
+    assert np.isfinite(result.fitness)

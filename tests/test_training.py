@@ -93,3 +93,39 @@ def test_two_host_devices_give_the_same_numbers():
     assert split["params"] == single.params.tolist()
     assert split["best"] == single.history["best_fitness"].tolist()
     assert split["mean"] == single.history["mean_fitness"].tolist()
+
+
+def test_checkpoint_resume_is_byte_identical(tmp_path):
+    cfg = tiny_config(evolution={"n_generations": 5})
+    reference = train(cfg, 2, progress=False)
+    ckpt = tmp_path / "checkpoint.npz"
+
+    class Killed(Exception):
+        pass
+
+    class KillAfter:  # a stream that "kills" the run once generation 3 has been reported
+        def __init__(self):
+            self.text = ""
+
+        def write(self, text):
+            self.text += text
+            if "gen    3/5" in text:
+                raise Killed
+
+        def flush(self):
+            pass
+
+    with pytest.raises(Killed):
+        train(cfg, 2, stream=KillAfter(), checkpoint=ckpt, checkpoint_every=2)
+    assert ckpt.exists()  # saved after generation index 1 (2 done); generations 2-3 are lost
+    log = io.StringIO()
+    resumed = train(cfg, 2, stream=log, checkpoint=ckpt, checkpoint_every=2)
+    assert f"resuming from {ckpt} at generation 2" in log.getvalue()
+    assert resumed.params.tobytes() == reference.params.tobytes()
+    pd.testing.assert_frame_equal(resumed.history, reference.history, check_exact=True)
+    assert not ckpt.exists()
+    # A checkpoint of another seed is not used.
+    with pytest.raises(Killed):
+        train(cfg, 3, stream=KillAfter(), checkpoint=ckpt, checkpoint_every=2)
+    fresh = train(cfg, 2, progress=False, checkpoint=ckpt, checkpoint_every=2)
+    assert fresh.params.tobytes() == reference.params.tobytes()

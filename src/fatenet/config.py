@@ -119,7 +119,12 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class EvolutionConfig:
-    """The optimiser and the fitness it maximises (SPEC sections 3-4)."""
+    """The optimiser and the fitness it maximises (SPEC sections 3-4).
+
+    ``f_table_points`` (opt-in approximation, default 0 = exact): during training only, f is
+    evaluated once per individual and generation at that many points of [0, 1] and linearly
+    interpolated inside the simulation. Evaluation always uses the exact network.
+    """
 
     strategy: str = "mu_plus_lambda"
     population_size: int = 20
@@ -129,6 +134,7 @@ class EvolutionConfig:
     fitness: str = "soft"
     bandwidth: float = 0.1
     common_random_numbers: bool = False
+    f_table_points: int = 0
     log_every: int = 10
 
     def __post_init__(self) -> None:
@@ -141,6 +147,9 @@ class EvolutionConfig:
         _check_real("evolution.bandwidth", self.bandwidth, low=0.0, low_open=True)
         if not isinstance(self.common_random_numbers, bool):
             _fail("evolution.common_random_numbers", self.common_random_numbers, "must be true or false")
+        points = self.f_table_points
+        if not isinstance(points, int) or isinstance(points, bool) or points < 0 or points == 1:
+            _fail("evolution.f_table_points", points, "must be 0 (exact f, the default) or an integer >= 2")
         _check_int("evolution.log_every", self.log_every, 1)
         if self.n_parents >= self.population_size:
             _fail("evolution.population_size", self.population_size,

@@ -55,11 +55,33 @@ class FitnessResult(NamedTuple):
 _CHECK_GRID = jnp.linspace(0.0, 1.0, 11)
 
 
+def tabulated(f, n_points: int):
+    """Approximation of f on [0, 1]: f at ``n_points`` evenly spaced points, linearly interpolated.
+
+    Opt-in only (``evolution.f_table_points``): exact at the grid points, error of order
+    f'' / (8 (n_points - 1)^2) between them. sbar always lies in [0, 1] because states are clipped.
+    """
+    table = f(jnp.linspace(0.0, 1.0, n_points))
+    scale = n_points - 1
+
+    def f_table(sbar):
+        x = jnp.clip(sbar, 0.0, 1.0) * scale
+        i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, n_points - 2)
+        lo, hi = table[i], table[i + 1]
+        return lo + (x - i) * (hi - lo)
+
+    return f_table
+
+
 def individual_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, flat: jax.Array,
-                       key: jax.Array, settings: FitnessSettings) -> FitnessResult:
-    """One individual's fitness from ``sim.n_replicates`` replicates driven by ``key``."""
+                       key: jax.Array, settings: FitnessSettings, table_points: int = 0) -> FitnessResult:
+    """One individual's fitness from ``sim.n_replicates`` replicates driven by ``key``.
+
+    ``table_points`` > 0 simulates with the tabulated approximation of f (see ``tabulated``).
+    """
     params = model.unflatten(flat)
-    f = lambda sbar: model.apply(params, sbar)  # noqa: E731
+    exact = lambda sbar: model.apply(params, sbar)  # noqa: E731
+    f = tabulated(exact, table_points) if table_points else exact
     final = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt, settings.noise_strength,
                      sim.boundary, settings.ic_mean, settings.ic_spread)
     patterns = apply_threshold(final)
@@ -67,18 +89,19 @@ def individual_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: st
         utility, s_pat, s_rep = compute_soft_utility(patterns, settings.bandwidth)
     else:
         utility, s_pat, s_rep = compute_hard_utility(patterns)
-    valid = jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(f(_CHECK_GRID))) & jnp.all(jnp.isfinite(final))
+    valid = jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(exact(_CHECK_GRID))) & jnp.all(jnp.isfinite(final))
     utility = jnp.where(valid & jnp.isfinite(utility), utility, INVALID_FITNESS)
     return FitnessResult(utility, s_pat, s_rep, valid)
 
 
-def make_population_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: str = "soft"):
+def make_population_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: str = "soft",
+                            table_points: int = 0):
     """``fn(population (P, D), keys (P,), settings) -> FitnessResult`` of (P,) arrays (not jitted)."""
     if kind not in ("soft", "hard"):
         raise ValueError(f"invalid fitness {kind!r}: must be one of soft, hard")
 
     def one(flat, key, settings):
-        return individual_fitness(model, sim, kind, flat, key, settings)
+        return individual_fitness(model, sim, kind, flat, key, settings, table_points)
 
     fn = jax.vmap(one, in_axes=(0, 0, None))
     return shard_over_devices(fn)
@@ -114,6 +137,6 @@ def shard_over_devices(fn):
 def population_fitness(model: RegulatoryNetwork, sim: SimulationConfig, evo: EvolutionConfig,
                        population, keys) -> FitnessResult:
     """Convenience: evaluate a population once (compiles on first use of a shape)."""
-    fn = jax.jit(make_population_fitness(model, sim, evo.fitness))
+    fn = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points))
     out = fn(jnp.asarray(population), keys, FitnessSettings.from_configs(sim, evo))
     return FitnessResult(*(np.asarray(a) for a in out))

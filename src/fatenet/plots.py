@@ -28,6 +28,7 @@ import matplotlib.style
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 DPI = 100
@@ -47,6 +48,8 @@ _RC = {
 TRAINED_COLOR = "darkred"
 RANDOM_COLOR = "gray"
 TARGET_COLOR = "green"
+FATE0_COLOR = "#2166ac"
+FATE1_COLOR = "#b2182b"
 
 
 def _styled(func: Callable) -> Callable:
@@ -158,14 +161,15 @@ def plot_training(history_df: pd.DataFrame, f_curve_df: pd.DataFrame, path: str 
 @_styled
 def plot_patterns(patterns_array: np.ndarray, utility: float, path: str | os.PathLike,
                   *, title: str = "Trained network patterns") -> Path:
-    """Heatmap of fate patterns: one row per replicate, one column per cell (0 blue, 1 red)."""
+    """Heatmap of fate patterns: one row per replicate, one column per cell (fate 0 blue, fate 1 red)."""
     patterns = np.asarray(patterns_array)
     if patterns.ndim != 2:
         raise ValueError(f"patterns_array must be 2-D (replicates, cells); got shape {patterns.shape}")
     n_rep, n_cells = patterns.shape
     fig = _new_figure(6.0, 1.5 + 0.18 * max(n_rep, 5))
     ax = fig.subplots()
-    image = ax.imshow(patterns.astype(float), cmap="RdBu_r", vmin=0.0, vmax=1.0, aspect="auto",
+    fates = ListedColormap([FATE0_COLOR, FATE1_COLOR])
+    image = ax.imshow(patterns.astype(float), cmap=fates, vmin=-0.5, vmax=1.5, aspect="auto",
                       interpolation="nearest")
     ax.grid(False)
     ax.set_xticks(np.arange(n_cells))

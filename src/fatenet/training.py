@@ -11,10 +11,12 @@ random numbers). Same config and seed give the same history and params, bit for 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any, Callable
 
 import jax
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 from flax import struct
 
+from . import checkpoint as _checkpoint
 from .config import Config
 from .fitness import FitnessSettings, make_population_fitness, replicated_sharding
 from .neural_network import RegulatoryNetwork
@@ -73,7 +76,7 @@ def make_generation_step(config: Config) -> tuple[Callable, Callable]:
     sim, evo = config.simulation, config.evolution
     model = RegulatoryNetwork.from_config(config.network)
     strategy, strategy_params = make_strategy(evo, model.n_params)
-    evaluate = make_population_fitness(model, sim, evo.fitness)
+    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points)
     settings = FitnessSettings.from_configs(sim, evo)
     pop_size = evo.population_size
     crn = evo.common_random_numbers
@@ -88,8 +91,9 @@ def make_generation_step(config: Config) -> tuple[Callable, Callable]:
     # On several devices every carried array stays replicated, so step compiles once.
     placement = replicated_sharding()
 
-    def init_placed(seed: int) -> TrainState:
-        state = init(seed)
+    def init_placed(seed: int, restored: TrainState | None = None) -> TrainState:
+        """The initial state of ``seed``, or ``restored`` (e.g. from a checkpoint), on the devices."""
+        state = init(seed) if restored is None else restored
         return state if placement is None else jax.device_put(state, placement)
 
     @partial(jax.jit, out_shardings=placement)
@@ -140,22 +144,45 @@ class _Progress:
         self.stream.flush()
 
 
-def train(config: Config, seed: int, *, progress: bool | None = None, stream=None) -> TrainResult:
-    """Evolve ``config.evolution.n_generations`` generations from ``seed``; see the module doc."""
+def train(config: Config, seed: int, *, progress: bool | None = None, stream=None,
+          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10) -> TrainResult:
+    """Evolve ``config.evolution.n_generations`` generations from ``seed``; see the module doc.
+
+    With ``checkpoint`` (a path), the training state is saved there every ``checkpoint_every``
+    generations, a run finding a checkpoint of the same config and seed resumes from it (ending
+    byte-identical to an uninterrupted run), and the file is removed when training completes.
+    """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"invalid seed {seed!r}: must be an integer")
+    if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
+        raise ValueError(f"invalid checkpoint_every {checkpoint_every!r}: must be an integer >= 1")
     init, step = make_generation_step(config)
     n_gen = config.evolution.n_generations
     state = init(int(seed))
+    columns = {name: [] for name in HISTORY_COLUMNS[1:]}
+    start = 0
+    ident = _checkpoint.identity(config.to_dict(), int(seed))
+    if checkpoint is not None:
+        resumed = _checkpoint.load(checkpoint, state, ident)
+        if resumed is not None:
+            restored, saved, start = resumed
+            state = init(int(seed), restored)
+            columns = {name: list(saved[name]) for name in columns}
+            print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
-    records = []
-    for gen in range(n_gen):
+    for gen in range(start, n_gen):
         state, out = step(state)
         record = generation_record(jax.device_get(out))
-        records.append(record)
+        for name in columns:
+            columns[name].append(record[name])
         bar.update(gen, record)
-    history = pd.DataFrame({name: np.array([r[name] for r in records]) for name in HISTORY_COLUMNS[1:]})
+        done = gen + 1
+        if checkpoint is not None and done < n_gen and done % checkpoint_every == 0:
+            _checkpoint.save(checkpoint, jax.device_get(state), columns, done, ident)
+    history = pd.DataFrame({name: np.array(values) for name, values in columns.items()})
     history.insert(0, "generation", np.arange(n_gen, dtype=np.int64))
     history = history.astype({c: np.float64 for c in HISTORY_COLUMNS[1:-1]} | {"n_invalid": np.int64})
+    if checkpoint is not None and Path(checkpoint).exists():
+        Path(checkpoint).unlink()
     return TrainResult(params=np.asarray(state.best_params, dtype=np.float32), fitness=float(state.best_fitness),
                        history=history)

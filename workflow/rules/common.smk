@@ -1,0 +1,215 @@
+# The run table: every seed x every point of the sweep grid is one training run.
+#
+# Everything here runs when Snakemake parses the workflow, so a bad sweep or a setting
+# the engine rejects (e.g. t_final < dt) stops the study before any job starts.
+import itertools
+import posixpath
+import re
+import sys
+
+try:
+    from fatenet.config import Config, ConfigError
+except ImportError as error:
+    raise ImportError(
+        "the fatenet package is not importable from the Python running Snakemake "
+        f"({sys.executable}): run `python3 workflow/bootstrap.py study`, or "
+        "`pip install -e .` in the repository root first"
+    ) from error
+
+
+SECTIONS = ("simulation", "network", "evolution", "evaluation")
+# every setting a sweep may vary, as section.key
+SWEEPABLE = tuple(
+    f"{section}.{key}" for section, keys in Config().to_dict().items() for key in keys
+)
+RUNS_DIR = "results/runs"
+METRIC_COLUMNS = (
+    "utility",
+    "soft_utility",
+    "s_pat",
+    "s_rep",
+    "s_rep_mm",
+    "s_cf",
+    "pi",
+    "ci",
+    "frac_fate1",
+    "n_distinct",
+    "f0",
+    "f05",
+    "f1",
+    "zero_crossing",
+    "lateral_inhibition",
+    "fitness_gap",
+)
+
+
+class StudyConfigError(ValueError):
+    """A study setting that cannot be run; the message names the key, the value and what is allowed."""
+
+
+def check_sweep(sweep):
+    """Reject a sweep over an unknown parameter, or with a value that is not a non-empty list."""
+    if sweep is None:
+        return {}
+    if not isinstance(sweep, dict):
+        raise StudyConfigError(
+            f"invalid setting sweep = {sweep!r}: must be a mapping of section.key to a list of values"
+        )
+    for key, values in sweep.items():
+        if key not in SWEEPABLE:
+            raise StudyConfigError(
+                f"invalid setting sweep.{key} = {values!r}: unknown parameter; allowed: "
+                + ", ".join(SWEEPABLE)
+            )
+        if not isinstance(values, list) or not values:
+            raise StudyConfigError(
+                f"invalid setting sweep.{key} = {values!r}: must be a non-empty list of values"
+            )
+    return sweep
+
+
+def sweep_labels(keys):
+    """Folder label of each swept parameter: the last part of its name, or all of it when two clash."""
+    last = [key.rsplit(".", 1)[-1] for key in keys]
+    return {
+        key: (short if last.count(short) == 1 else key)
+        for key, short in zip(keys, last)
+    }
+
+
+def format_value(value):
+    """A swept value as it appears in a folder name: 0.05, 7, open, true, 8-8."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "-".join(format_value(v) for v in value)
+    return str(value)
+
+
+def _sort_key(value):
+    if isinstance(value, (list, tuple)):
+        return (2, tuple(_sort_key(v) for v in value))
+    if isinstance(value, str):
+        return (1, value)
+    return (0, value)
+
+
+def build_run_table(cfg):
+    """{run id: {run, seed, point, config}} in sorted order (sweep values, then seed).
+
+    ``run`` is the folder below results/runs, e.g. ``noise_strength~0.05/seed~1``;
+    ``point`` maps each swept dotted name to its value; ``config`` is the full per-run
+    settings (study defaults with the point applied; no ``seeds``, ``sweep`` or ``cache_dir``).
+    """
+    sweep = check_sweep(cfg.get("sweep"))
+    keys = list(sweep)
+    labels = sweep_labels(keys)
+    points = [
+        dict(zip(keys, combo)) for combo in itertools.product(*(sweep[k] for k in keys))
+    ]
+    points.sort(key=lambda point: tuple(_sort_key(point[k]) for k in keys))
+    base = {section: dict(cfg.get(section) or {}) for section in SECTIONS}
+    try:
+        Config.from_dict(base)
+    except ConfigError as error:
+        raise StudyConfigError(str(error)) from None
+
+    table = {}
+    for point in points:
+        parts = [f"{labels[k]}~{format_value(point[k])}" for k in keys]
+        for part in parts:
+            if not re.fullmatch(r"[A-Za-z0-9_.+-]+~[A-Za-z0-9_.+-]+", part):
+                raise StudyConfigError(
+                    f"invalid sweep value in {part!r}: values must print as letters, digits, "
+                    "'.', '_', '+' or '-' to name a folder"
+                )
+        try:
+            run_config = Config.from_dict(base).replace(point).to_dict()
+        except ConfigError as error:
+            where = ", ".join(f"{k} = {point[k]!r}" for k in keys)
+            raise StudyConfigError(
+                f"{error} (at sweep point {where})" if where else str(error)
+            ) from None
+        for seed in sorted(cfg["seeds"]):
+            run = posixpath.join(*(parts or ["default"]), f"seed~{seed}")
+            if run in table:
+                raise StudyConfigError(
+                    f"invalid sweep: two grid points share the folder {run!r}; make the swept values distinct"
+                )
+            table[run] = {
+                "run": run,
+                "seed": seed,
+                "point": point,
+                "config": run_config,
+            }
+    return table
+
+
+RUNS = build_run_table(config)
+SWEEP_KEYS = list(config["sweep"])
+SWEEP_LABELS = sweep_labels(SWEEP_KEYS)
+
+
+wildcard_constraints:
+    run="|".join(re.escape(run) for run in RUNS),
+    param="|".join(re.escape(label) for label in SWEEP_LABELS.values()) or "(?!)",
+
+
+def run_config(wildcards):
+    """The full settings of one run (a plain nested dict, as Config.from_dict reads it)."""
+    return RUNS[wildcards.run]["config"]
+
+
+def run_seed(wildcards):
+    return RUNS[wildcards.run]["seed"]
+
+
+def run_files(name):
+    """The file ``name`` of every run, in run-table order."""
+    return [f"{RUNS_DIR}/{run}/{name}" for run in RUNS]
+
+
+def study_runs():
+    """What the aggregate and figure scripts need to know about each run, in order."""
+    return [
+        {
+            "run": entry["run"],
+            "seed": entry["seed"],
+            "point": entry["point"],
+            "group": posixpath.dirname(entry["run"]),
+        }
+        for entry in RUNS.values()
+    ]
+
+
+def swept_param(wildcards):
+    """The dotted name of the swept parameter whose folder label is ``wildcards.param``."""
+    return {label: key for key, label in SWEEP_LABELS.items()}[wildcards.param]
+
+
+def study_targets():
+    """Every output of the study: per-run files, the summary and the figures."""
+    per_run = [
+        "params.npz",
+        "params.json",
+        "history.parquet",
+        "training.png",
+        "metrics.parquet",
+        "patterns.parquet",
+        "f_curve.parquet",
+        "trained_patterns.png",
+        "random_vs_trained.png",
+    ]
+    targets = [path for name in per_run for path in run_files(name)]
+    targets += ["results/summary.parquet", "results/summary.csv"]
+    targets += [
+        f"results/figures/utility_vs_{label}.png" for label in SWEEP_LABELS.values()
+    ]
+    targets += [
+        "results/figures/f_curves.png",
+        "results/figures/training_curves.png",
+        "results/figures/top_patterns.png",
+    ]
+    return targets

@@ -1,0 +1,35 @@
+# Score each trained network, and a random one, on fresh replicates.
+
+
+rule evaluate:
+    input:
+        params="results/runs/{run}/params.npz",
+    output:
+        metrics="results/runs/{run}/metrics.parquet",
+        patterns="results/runs/{run}/patterns.parquet",
+        f_curve="results/runs/{run}/f_curve.parquet",
+        trained_patterns=report(
+            "results/runs/{run}/trained_patterns.png",
+            caption="../report/trained_patterns.rst",
+            category="Runs",
+            subcategory="{run}",
+            labels={"run": "{run}", "figure": "trained patterns"},
+        ),
+        random_vs_trained=report(
+            "results/runs/{run}/random_vs_trained.png",
+            caption="../report/random_vs_trained.rst",
+            category="Runs",
+            subcategory="{run}",
+            labels={"run": "{run}", "figure": "random vs trained"},
+        ),
+    log:
+        "results/logs/evaluate/{run}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{run}.tsv"
+    conda:
+        "../envs/fatenet.yaml"
+    params:
+        config=run_config,
+        seed=run_seed,
+    script:
+        "../scripts/evaluate.py"
