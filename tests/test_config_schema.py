@@ -61,6 +61,8 @@ BAD = {
                                                        "['evolution']['fitness']"]),
     "unknown activation": ("network: {activation: swish}", ["'swish' is not one of", "'tanh'",
                                                            "['network']['activation']"]),
+    "checkpoint_every zero": ("checkpoint_every: 0", ["0 is less than the minimum of 1", "['checkpoint_every']"]),
+    "unknown conda_env": ("conda_env: rocm", ["'rocm' is not one of ['cpu', 'cuda']", "['conda_env']"]),
     "empty cache_dir": ("cache_dir: ''", ["should be non-empty", "['cache_dir']"]),
     "sweep over unknown parameter": ("sweep: {simulation.noise: [0.1]}",
                                      ["'simulation.noise' is not one of", "'simulation.noise_strength'",
@@ -158,7 +160,7 @@ def _section_schema(section: str) -> dict:
 
 def test_schema_keys_and_defaults_match_engine():
     defaults = engine.Config().to_dict()
-    assert set(SCHEMA["properties"]) == {"seeds", "sweep", "cache_dir", *defaults}
+    assert set(SCHEMA["properties"]) == {"seeds", "sweep", "cache_dir", "checkpoint_every", "conda_env", *defaults}
     assert set(SCHEMA["propertyNames"]["enum"]) == set(SCHEMA["properties"])
     for section, values in defaults.items():
         props = _section_schema(section)

@@ -18,7 +18,7 @@ rule aggregate:
     benchmark:
         "results/benchmarks/aggregate.tsv"
     conda:
-        "../envs/fatenet.yaml"
+        CONDA_ENV
     params:
         runs=study_runs(),
         sweep_keys=SWEEP_KEYS,

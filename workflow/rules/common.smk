@@ -23,6 +23,10 @@ SWEEPABLE = tuple(
     f"{section}.{key}" for section, keys in Config().to_dict().items() for key in keys
 )
 RUNS_DIR = "results/runs"
+# the rules' conda environment (relative to the rule files), chosen by the conda_env key
+CONDA_ENV = {"cpu": "../envs/fatenet.yaml", "cuda": "../envs/fatenet-cuda.yaml"}[
+    config["conda_env"]
+]
 METRIC_COLUMNS = (
     "utility",
     "soft_utility",

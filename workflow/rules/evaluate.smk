@@ -27,7 +27,7 @@ rule evaluate:
     benchmark:
         "results/benchmarks/evaluate/{run}.tsv"
     conda:
-        "../envs/fatenet.yaml"
+        CONDA_ENV
     params:
         config=run_config,
         seed=run_seed,

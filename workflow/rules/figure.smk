@@ -16,7 +16,7 @@ rule figure_utility:
     benchmark:
         "results/benchmarks/figure/utility_vs_{param}.tsv"
     conda:
-        "../envs/fatenet.yaml"
+        CONDA_ENV
     params:
         param=swept_param,
         sweep_keys=SWEEP_KEYS,
@@ -53,7 +53,7 @@ rule figure:
     benchmark:
         "results/benchmarks/figure/study.tsv"
     conda:
-        "../envs/fatenet.yaml"
+        CONDA_ENV
     params:
         runs=study_runs(),
     script:

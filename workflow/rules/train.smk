@@ -18,7 +18,7 @@ rule train:
     benchmark:
         "results/benchmarks/train/{run}.tsv"
     conda:
-        "../envs/fatenet.yaml"
+        CONDA_ENV
     params:
         config=run_config,
         seed=run_seed,

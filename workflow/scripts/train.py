@@ -16,7 +16,14 @@ io.enable_compilation_cache(snakemake.config["cache_dir"])
 config = Config.from_dict(snakemake.params.config)
 seed = int(snakemake.params.seed)
 
-result = train(config, seed)
+# Checkpoints beside the outputs (not an output itself, so a killed job's checkpoint survives
+# Snakemake's clean-up of incomplete outputs and the rerun resumes from it).
+result = train(
+    config,
+    seed,
+    checkpoint=Path(snakemake.output.params).with_name("checkpoint.npz"),
+    checkpoint_every=int(snakemake.config["checkpoint_every"]),
+)
 
 metadata = {
     "config": config.to_dict(),
