@@ -160,7 +160,7 @@ def _section_schema(section: str) -> dict:
 
 def test_schema_keys_and_defaults_match_engine():
     defaults = engine.Config().to_dict()
-    assert set(SCHEMA["properties"]) == {"seeds", "sweep", "cache_dir", "checkpoint_every", "conda_env", *defaults}
+    assert set(SCHEMA["properties"]) == {"seeds", "sweep", "cache_dir", "checkpoint_every", "conda_env", "train_seeds_together", *defaults}
     assert set(SCHEMA["propertyNames"]["enum"]) == set(SCHEMA["properties"])
     for section, values in defaults.items():
         props = _section_schema(section)

@@ -152,3 +152,19 @@ def test_two_builds_are_byte_identical(first, second):
     assert set(promised_files()) <= set(outputs)
     differ = [name for name in outputs if (first / name).read_bytes() != (second / name).read_bytes()]
     assert not differ, f"not byte-identical across builds: {differ}"
+
+
+def test_seeds_trained_together_match_separate_jobs(tmp_path_factory, jax_cache, first):
+    """train_seeds_together: one vmapped job per sweep point gives the separate jobs' results."""
+    folder = copy_study(tmp_path_factory.mktemp("tiny_together"))
+    result = snakemake(folder, "--cores", "2", "--configfile", "workflow/presets/tiny.yaml",
+                       "--config", f"cache_dir={jax_cache}", "train_seeds_together=True")
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert "train_seeds" in result.stdout and "rule train:" not in result.stdout
+    assert (folder / "results/logs/train_seeds/noise_strength~0.05.log").is_file()
+    missing = [f for f in promised_files() if not (folder / f).is_file()]
+    assert not missing
+    for run in RUNS:
+        together, _ = io.load_params(folder / "results" / "runs" / run / "params.npz")
+        separate, _ = io.load_params(first / "results" / "runs" / run / "params.npz")
+        np.testing.assert_allclose(together, separate, atol=1e-5)

@@ -129,3 +129,18 @@ def test_checkpoint_resume_is_byte_identical(tmp_path):
         train(cfg, 3, stream=KillAfter(), checkpoint=ckpt, checkpoint_every=2)
     fresh = train(cfg, 2, progress=False, checkpoint=ckpt, checkpoint_every=2)
     assert fresh.params.tobytes() == reference.params.tobytes()
+
+
+def test_many_seeds_in_one_program_agree_with_separate_runs():
+    from fatenet.training import train_seeds
+
+    cfg = tiny_config()
+    together = train_seeds(cfg, [4, 9], progress=False)
+    for seed, result in zip([4, 9], together):
+        alone = train(cfg, seed, progress=False)
+        np.testing.assert_allclose(result.params, alone.params, atol=1e-5)
+        np.testing.assert_allclose(result.history["best_fitness"], alone.history["best_fitness"], atol=1e-5)
+        np.testing.assert_allclose(result.history["mean_fitness"], alone.history["mean_fitness"], atol=1e-5)
+        assert list(result.history.columns) == list(HISTORY_COLUMNS)
+    with pytest.raises(ValueError, match="seeds"):
+        train_seeds(cfg, [])

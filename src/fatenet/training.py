@@ -71,8 +71,12 @@ def generation_record(out: dict) -> dict:
     }
 
 
-def make_generation_step(config: Config) -> tuple[Callable, Callable]:
-    """``(init(seed) -> state, step(state) -> (state, per-individual arrays))``; ``step`` is jitted."""
+def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Callable, Callable]:
+    """``(init(seed) -> state, step(state) -> (state, per-individual arrays))``; ``step`` is jitted.
+
+    With ``batched``, ``init`` takes a list of seeds and ``step`` advances all of their runs at
+    once (vmapped over a leading seed axis): one program for many seeds, for GPUs.
+    """
     sim, evo = config.simulation, config.evolution
     model = RegulatoryNetwork.from_config(config.network)
     strategy, strategy_params = make_strategy(evo, model.n_params)
@@ -91,12 +95,16 @@ def make_generation_step(config: Config) -> tuple[Callable, Callable]:
     # On several devices every carried array stays replicated, so step compiles once.
     placement = replicated_sharding()
 
-    def init_placed(seed: int, restored: TrainState | None = None) -> TrainState:
-        """The initial state of ``seed``, or ``restored`` (e.g. from a checkpoint), on the devices."""
-        state = init(seed) if restored is None else restored
+    def init_placed(seed, restored: TrainState | None = None) -> TrainState:
+        """The initial state of ``seed`` (a list of seeds if batched), or ``restored``, on the devices."""
+        if restored is not None:
+            state = restored
+        elif batched:
+            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[init(int(s)) for s in seed])
+        else:
+            state = init(seed)
         return state if placement is None else jax.device_put(state, placement)
 
-    @partial(jax.jit, out_shardings=placement)
     def step(state: TrainState, settings: FitnessSettings, strategy_params):
         key, eval_key, mut_key = jax.random.split(state.key, 3)
         population, strategy_state = strategy.ask(eval_key, state.strategy_state, strategy_params)
@@ -111,6 +119,9 @@ def make_generation_step(config: Config) -> tuple[Callable, Callable]:
         strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, strategy_params)
         return TrainState(key, strategy_state, best_params, best_fitness), record
 
+    if batched:
+        step = jax.vmap(step, in_axes=(0, None, None))
+    step = jax.jit(step, out_shardings=placement)
     return init_placed, lambda state: step(state, settings, strategy_params)
 
 
@@ -179,10 +190,44 @@ def train(config: Config, seed: int, *, progress: bool | None = None, stream=Non
         done = gen + 1
         if checkpoint is not None and done < n_gen and done % checkpoint_every == 0:
             _checkpoint.save(checkpoint, jax.device_get(state), columns, done, ident)
-    history = pd.DataFrame({name: np.array(values) for name, values in columns.items()})
-    history.insert(0, "generation", np.arange(n_gen, dtype=np.int64))
-    history = history.astype({c: np.float64 for c in HISTORY_COLUMNS[1:-1]} | {"n_invalid": np.int64})
+    history = _history_frame(columns)
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     return TrainResult(params=np.asarray(state.best_params, dtype=np.float32), fitness=float(state.best_fitness),
                        history=history)
+
+
+def _history_frame(columns: dict[str, list]) -> pd.DataFrame:
+    history = pd.DataFrame({name: np.array(values) for name, values in columns.items()})
+    history.insert(0, "generation", np.arange(len(history), dtype=np.int64))
+    return history.astype({c: np.float64 for c in HISTORY_COLUMNS[1:-1]} | {"n_invalid": np.int64})
+
+
+def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=None) -> list[TrainResult]:
+    """``train`` for several seeds in one vmapped program (one result per seed, in order).
+
+    Each seed's random stream is the one ``train`` uses, so the results agree with separate
+    runs up to floating-point rounding of the batched arithmetic. Meant for GPUs, where one
+    process can keep many seeds busy; on a CPU separate jobs are as fast. No checkpoints.
+    """
+    seeds = list(seeds)
+    if not seeds or any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) for s in seeds):
+        raise ValueError(f"invalid seeds {seeds!r}: must be a non-empty list of integers")
+    init, step = make_generation_step(config, batched=True)
+    state = init(seeds)
+    n_gen = config.evolution.n_generations
+    columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
+    bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
+    for gen in range(n_gen):
+        state, out = step(state)
+        out = jax.device_get(out)
+        records = [generation_record({k: v[i] for k, v in out.items()}) for i in range(len(seeds))]
+        for cols, record in zip(columns, records):
+            for name in cols:
+                cols[name].append(record[name])
+        bar.update(gen, {name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
+                   | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
+    params = np.asarray(state.best_params, dtype=np.float32)
+    fitness = np.asarray(state.best_fitness)
+    return [TrainResult(params=params[i], fitness=float(fitness[i]), history=_history_frame(columns[i]))
+            for i in range(len(seeds))]

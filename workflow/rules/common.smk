@@ -152,12 +152,18 @@ def build_run_table(cfg):
 
 
 RUNS = build_run_table(config)
+# sweep point folder (e.g. noise_strength~0.05, or default) -> its runs, for train_seeds
+POINTS = {}
+for _entry in RUNS.values():
+    POINTS.setdefault(posixpath.dirname(_entry["run"]), []).append(_entry)
+SEEDS = sorted(config["seeds"])
 SWEEP_KEYS = list(config["sweep"])
 SWEEP_LABELS = sweep_labels(SWEEP_KEYS)
 
 
 wildcard_constraints:
     run="|".join(re.escape(run) for run in RUNS),
+    point="|".join(re.escape(point) for point in POINTS),
     param="|".join(re.escape(label) for label in SWEEP_LABELS.values()) or "(?!)",
 
 
@@ -168,6 +174,11 @@ def run_config(wildcards):
 
 def run_seed(wildcards):
     return RUNS[wildcards.run]["seed"]
+
+
+def point_config(wildcards):
+    """The settings shared by every seed of one sweep point."""
+    return POINTS[wildcards.point][0]["config"]
 
 
 def run_files(name):

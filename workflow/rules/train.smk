@@ -1,26 +1,51 @@
-# Train one network per run: seeds x sweep grid.
+# Train one network per run: seeds x sweep grid. With train_seeds_together (GPU presets),
+# one job per sweep point trains all its seeds in a single vmapped program instead.
 
 
-rule train:
-    output:
-        params="results/runs/{run}/params.npz",
-        sidecar="results/runs/{run}/params.json",
-        history="results/runs/{run}/history.parquet",
-        figure=report(
-            "results/runs/{run}/training.png",
-            caption="../report/training.rst",
-            category="Runs",
-            subcategory="{run}",
-            labels={"run": "{run}", "figure": "training"},
-        ),
-    log:
-        "results/logs/train/{run}.log",
-    benchmark:
-        "results/benchmarks/train/{run}.tsv"
-    conda:
-        CONDA_ENV
-    params:
-        config=run_config,
-        seed=run_seed,
-    script:
-        "../scripts/train.py"
+if not config["train_seeds_together"]:
+
+    rule train:
+        output:
+            params="results/runs/{run}/params.npz",
+            sidecar="results/runs/{run}/params.json",
+            history="results/runs/{run}/history.parquet",
+            figure=report(
+                "results/runs/{run}/training.png",
+                caption="../report/training.rst",
+                category="Runs",
+                subcategory="{run}",
+                labels={"run": "{run}", "figure": "training"},
+            ),
+        log:
+            "results/logs/train/{run}.log",
+        benchmark:
+            "results/benchmarks/train/{run}.tsv"
+        conda:
+            CONDA_ENV
+        params:
+            config=run_config,
+            seed=run_seed,
+        script:
+            "../scripts/train.py"
+
+else:
+
+    rule train_seeds:
+        output:
+            params=expand("results/runs/{{point}}/seed~{seed}/params.npz", seed=SEEDS),
+            sidecar=expand("results/runs/{{point}}/seed~{seed}/params.json", seed=SEEDS),
+            history=expand(
+                "results/runs/{{point}}/seed~{seed}/history.parquet", seed=SEEDS
+            ),
+            figure=expand("results/runs/{{point}}/seed~{seed}/training.png", seed=SEEDS),
+        log:
+            "results/logs/train_seeds/{point}.log",
+        benchmark:
+            "results/benchmarks/train_seeds/{point}.tsv"
+        conda:
+            CONDA_ENV
+        params:
+            config=point_config,
+            seeds=SEEDS,
+        script:
+            "../scripts/train_seeds.py"

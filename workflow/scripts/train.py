@@ -8,13 +8,14 @@ redirect_output(snakemake.log[0])
 
 from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
-from fatenet.evaluation import regulatory_curve  # noqa: E402
-from fatenet.plots import plot_training  # noqa: E402
 from fatenet.training import train  # noqa: E402
+from run_outputs import write_run  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
 config = Config.from_dict(snakemake.params.config)
 seed = int(snakemake.params.seed)
+if Path(snakemake.output.params).with_suffix(".json") != Path(snakemake.output.sidecar):
+    raise RuntimeError("the params sidecar must sit beside params.npz as params.json")
 
 # Checkpoints beside the outputs (not an output itself, so a killed job's checkpoint survives
 # Snakemake's clean-up of incomplete outputs and the rerun resumes from it).
@@ -24,17 +25,11 @@ result = train(
     checkpoint=Path(snakemake.output.params).with_name("checkpoint.npz"),
     checkpoint_every=int(snakemake.config["checkpoint_every"]),
 )
-
-metadata = {
-    "config": config.to_dict(),
-    "seed": seed,
-    "n_params": int(result.params.size),
-    "best_fitness": float(result.fitness),
-    "versions": io.package_versions(),
-}
-io.save_params(Path(snakemake.output.params), result.params, metadata)
-if Path(snakemake.output.params).with_suffix(".json") != Path(snakemake.output.sidecar):
-    raise RuntimeError("the params sidecar must sit beside params.npz as params.json")
-io.write_parquet(result.history, snakemake.output.history)
-plot_training(result.history, regulatory_curve(config.network, result.params), snakemake.output.figure)
-print(f"best fitness {result.fitness:.6f}; wrote {snakemake.output.params}")
+write_run(
+    config,
+    seed,
+    result,
+    snakemake.output.params,
+    snakemake.output.history,
+    snakemake.output.figure,
+)

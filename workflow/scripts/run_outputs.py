@@ -1,0 +1,24 @@
+"""Writing one trained run's files; shared by the `train` and `train_seeds` rule scripts."""
+
+from pathlib import Path
+
+from fatenet import io
+from fatenet.evaluation import regulatory_curve
+from fatenet.plots import plot_training
+
+
+def write_run(config, seed, result, params_path, history_path, figure_path):
+    """params.npz (+ params.json sidecar), history.parquet and training.png of one run."""
+    metadata = {
+        "config": config.to_dict(),
+        "seed": int(seed),
+        "n_params": int(result.params.size),
+        "best_fitness": float(result.fitness),
+        "versions": io.package_versions(),
+    }
+    io.save_params(Path(params_path), result.params, metadata)
+    io.write_parquet(result.history, history_path)
+    plot_training(
+        result.history, regulatory_curve(config.network, result.params), figure_path
+    )
+    print(f"seed {seed}: best fitness {result.fitness:.6f}; wrote {params_path}")
