@@ -17,8 +17,9 @@ The opt-in approximation ``evolution.f_table_points`` (f tabulated once per gene
 linearly interpolated) is timed too and reported as ``tabulated_s_per_gen`` / ``tabulated_speedup``;
 the headline ``speedup`` is the exact model's.
 
-Both are timed after one warm-up generation (fatenet's is reported as ``compile_s``); the
-result is the median over ``--generations`` generations. Progress goes to stderr; the last
+Each is warmed up by one generation (fatenet's is reported as ``compile_s``); then the
+methods take turns, one generation each per round, for ``--generations`` rounds, and each
+result is the median of its rounds (turns expose both to the same machine load). Progress goes to stderr; the last
 line on stdout is one JSON object.
 """
 
@@ -149,18 +150,26 @@ def make_seed_style(n_cells, n_replicates, n_steps, dt, noise_strength, bandwidt
 
 # --------------------------------------------------------------------------- timing
 
-def time_generations(run_one, n: int, label: str) -> tuple[float, list[float]]:
-    """(warm-up seconds, timed seconds per generation)."""
-    t0 = time.perf_counter()
-    run_one()
-    warm = time.perf_counter() - t0
-    log(f"[{label}] warm-up generation {warm:.2f} s")
-    times = []
-    for g in range(n):
+def time_interleaved(runners: dict, n: int) -> tuple[dict, dict]:
+    """Warm each runner up once, then time ``n`` rounds in which every runner does one generation.
+
+    Interleaving the methods round by round exposes them to the same machine load, so the
+    ratio of their medians is robust to load that drifts during the run.
+    Returns (warm-up seconds, list of timed seconds) per runner name.
+    """
+    warm = {}
+    for name, run_one in runners.items():
         t0 = time.perf_counter()
         run_one()
-        times.append(time.perf_counter() - t0)
-        log(f"[{label}] generation {g + 1}/{n}: {times[-1]:.3f} s")
+        warm[name] = time.perf_counter() - t0
+        log(f"[{name}] warm-up generation {warm[name]:.2f} s")
+    times = {name: [] for name in runners}
+    for g in range(n):
+        for name, run_one in runners.items():
+            t0 = time.perf_counter()
+            run_one()
+            times[name].append(time.perf_counter() - t0)
+        log(f"round {g + 1}/{n}: " + ", ".join(f"{name} {t[-1]:.3f} s" for name, t in times.items()))
     return warm, times
 
 
@@ -193,10 +202,7 @@ def main(argv=None) -> dict:
 
         return fatenet_generation
 
-    compile_s, fatenet_times = time_generations(fatenet_generation_timer(config), args.generations, "fatenet")
     tabulated = config.replace({"evolution.f_table_points": args.table_points})
-    _, tabulated_times = time_generations(fatenet_generation_timer(tabulated), args.generations,
-                                          f"fatenet f_table_points={args.table_points}")
 
     # Seed-style baseline: a Python loop over individuals.
     initial_population, generation = make_seed_style(
@@ -210,7 +216,11 @@ def main(argv=None) -> dict:
         seed_state["pop"] = jax.block_until_ready(pop)
         jax.block_until_ready(fit)
 
-    _, seed_times = time_generations(seed_generation, args.generations, "seed-style")
+    warm, times = time_interleaved({"fatenet": fatenet_generation_timer(config),
+                                    "tabulated": fatenet_generation_timer(tabulated),
+                                    "seed-style": seed_generation}, args.generations)
+    compile_s = warm["fatenet"]
+    fatenet_times, tabulated_times, seed_times = times["fatenet"], times["tabulated"], times["seed-style"]
 
     fatenet_s = statistics.median(fatenet_times)
     seed_s = statistics.median(seed_times)
