@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -30,6 +29,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+
+from .io import atomic_path
 
 DPI = 100
 """Resolution of every PNG (dots per inch); figure sizes below are in inches."""
@@ -69,30 +70,16 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_png(fig: Figure, path: str | os.PathLike) -> Path:
     """Write ``fig`` to ``path`` as a PNG with fixed dpi and no metadata, atomically.
 
     The image is written to a temporary file in the destination folder and moved
-    into place with ``os.replace``, so readers never see a half-written file.
+    into place (``fatenet.io.atomic_path``), so readers never see a half-written file.
     Returns the path written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=DPI, metadata={"Software": None})
-        os.chmod(tmp_name, 0o666 & ~_current_umask())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
     return path
 
 

@@ -6,8 +6,6 @@ Rows follow the run table (sorted by sweep values, then seed).
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from script_log import redirect_output
@@ -46,10 +44,6 @@ for run, metrics_path, sidecar_path in zip(runs, snakemake.input.metrics, snakem
 summary = pd.DataFrame(rows)
 io.write_parquet(summary, snakemake.output.parquet)
 
-csv_path = Path(snakemake.output.csv)
-fd, tmp_name = tempfile.mkstemp(prefix=f".{csv_path.name}.", suffix=".tmp", dir=csv_path.parent)
-with os.fdopen(fd, "w", newline="") as handle:
-    summary.to_csv(handle, index=False)
-os.chmod(tmp_name, 0o644)
-os.replace(tmp_name, csv_path)
+with io.atomic_path(snakemake.output.csv) as tmp:
+    summary.to_csv(tmp, index=False)
 print(summary.to_string())
