@@ -47,3 +47,13 @@ def test_evaluate_tables():
 def test_wrong_parameter_count_is_rejected():
     with pytest.raises(ValueError, match="params have 5 values but network"):
         evaluate(tiny_config(), np.zeros(5), 0)
+
+
+def test_metrics_carry_the_exact_bound():
+    from fatenet.bounds import utility_upper_bound
+
+    cfg = tiny_config(simulation={"boundary": "periodic"})
+    params = np.zeros(RegulatoryNetwork().n_params, np.float32)
+    m = evaluate(cfg, params, 0).metrics
+    assert m["utility_bound"].tolist() == [utility_upper_bound(7, "periodic")] * 2
+    assert (m["utility"] <= m["utility_bound"] + 1e-9).all()

@@ -8,7 +8,8 @@ network and for a freshly initialised random one, and returns
   Miller-Madow S_rep, S_cf, PI, CI), the soft utility, fraction of fate 1, distinct patterns,
   f(0), f(0.5), f(1), the zero crossing of f, the lateral-inhibition flag f(0) > 0 > f(1), and
   for the trained network the training fitness and its gap to the fresh fitness (the training
-  fitness measure averaged over fresh batches of the training's replicate count);
+  fitness measure averaged over fresh batches of the training's replicate count), and the
+  exact upper bound of U for the tissue's size and boundary (``bounds``; NaN beyond 20 cells);
 - ``patterns``: every observed pattern with its count and frequency;
 - ``f_curve``: f of both networks and the reference -tanh(5 (sbar - 0.5)) on [0, 1];
 - ``shown``: the first ``evaluation.n_shown`` patterns of each network, for heatmaps.
@@ -24,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from .bounds import MAX_CELLS, utility_upper_bound
 from .config import Config, NetworkConfig, SimulationConfig
 from .dynamics import apply_threshold, simulate
 from .neural_network import RegulatoryNetwork, flatten, lateral_inhibition_target
@@ -140,7 +142,10 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     curve["f_target"] = lateral_inhibition_target(sbar)
     columns = ["network", "utility", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci",
                "frac_fate1", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition",
-               "train_fitness", "fresh_fitness", "fitness_gap"]
+               "train_fitness", "fresh_fitness", "fitness_gap", "utility_bound"]
+    bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")
+    for row in rows:
+        row["utility_bound"] = bound
     metrics = pd.DataFrame(rows)[columns]
     return Evaluation(metrics=metrics, patterns=pd.concat(tables, ignore_index=True),
                       f_curve=pd.DataFrame(curve), shown=shown)

@@ -44,6 +44,7 @@ METRIC_COLUMNS = (
     "zero_crossing",
     "lateral_inhibition",
     "fitness_gap",
+    "utility_bound",
 )
 
 
