@@ -41,6 +41,7 @@ def test_replace_by_dotted_name():
         ({"evolution": {"elite_fraction": 0}}, r"evolution\.elite_fraction = 0: must be a finite number > 0\.0 and <= 1\.0"),
         ({"evolution": {"elite_fraction": 1.5}}, r"evolution\.elite_fraction = 1\.5"),
         ({"evolution": {"strategy": "cmaes"}}, r"evolution\.strategy = 'cmaes': must be one of mu_plus_lambda"),
+        ({"evolution": {"strategy": "open_es", "population_size": 9}}, r"evolution\.population_size = 9: must be even with strategy open_es"),
         ({"evolution": {"fitness": "fuzzy"}}, r"evolution\.fitness = 'fuzzy': must be one of soft, hard"),
         ({"evolution": {"n_generations": 0}}, r"evolution\.n_generations = 0"),
         ({"evolution": {"common_random_numbers": "yes"}}, r"evolution\.common_random_numbers = 'yes': must be true or false"),

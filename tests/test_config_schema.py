@@ -55,7 +55,7 @@ BAD = {
     "negative seed": ("seeds: [-1]", ["-1 is less than the minimum of 0", "['seeds'][0]"]),
     "unknown boundary": ("simulation: {boundary: torus}", ["'torus' is not one of ['open', 'fixed', 'periodic']",
                                                           "['simulation']['boundary']"]),
-    "unknown strategy": ("evolution: {strategy: cma_es}", ["'cma_es' is not one of ['mu_plus_lambda']",
+    "unknown strategy": ("evolution: {strategy: nelder_mead}", ["'nelder_mead' is not one of ['mu_plus_lambda'",
                                                           "['evolution']['strategy']"]),
     "unknown fitness": ("evolution: {fitness: fuzzy}", ["'fuzzy' is not one of ['soft', 'hard']",
                                                        "['evolution']['fitness']"]),

@@ -57,3 +57,20 @@ def test_metrics_carry_the_exact_bound():
     m = evaluate(cfg, params, 0).metrics
     assert m["utility_bound"].tolist() == [utility_upper_bound(7, "periodic")] * 2
     assert (m["utility"] <= m["utility_bound"] + 1e-9).all()
+
+
+def test_bootstrap_interval_by_construction():
+    from fatenet.evaluation import bootstrap_utility_ci
+    from fatenet.utility_function import compute_hard_utility
+
+    same = np.tile([0, 1, 0, 1, 0, 1, 0], (50, 1))
+    low, high = bootstrap_utility_ci(same, 0)  # one pattern: every resample is identical
+    u = float(compute_hard_utility(same.astype(np.float32))[0])
+    assert low == pytest.approx(u, abs=1e-6) and high == pytest.approx(u, abs=1e-6)
+    rng = np.random.default_rng(1)
+    mixed = (rng.random((400, 7)) < 0.5).astype(int)
+    mixed[:300] = [0, 1, 0, 1, 0, 1, 0]
+    low, high = bootstrap_utility_ci(mixed, 0)
+    u = float(compute_hard_utility(mixed.astype(np.float32))[0])
+    assert low < u < high and high - low < 0.2
+    assert bootstrap_utility_ci(mixed, 0) == (low, high)  # deterministic per seed

@@ -22,7 +22,7 @@ RUNS = [f"noise_strength~{noise}/seed~{seed}" for noise in ("0.05", "0.1") for s
 PER_RUN = ["params.npz", "params.json", "history.parquet", "training.png", "metrics.parquet",
            "patterns.parquet", "f_curve.parquet", "trained_patterns.png", "random_vs_trained.png"]
 FIGURES = ["utility_vs_noise_strength.png", "f_curves.png", "training_curves.png", "top_patterns.png"]
-METRICS = ["utility", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1",
+METRICS = ["utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1",
            "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition", "fitness_gap", "utility_bound"]
 SUMMARY_COLUMNS = ["seed", "simulation.noise_strength", "run", *METRICS, "random_utility", "train_best_fitness"]
 HISTORY_COLUMNS = ["generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
@@ -112,7 +112,8 @@ def test_summary_rows_and_columns(first):
     assert summary["run"].tolist() == RUNS
     assert summary["seed"].tolist() == [1, 2, 1, 2]
     assert summary["simulation.noise_strength"].tolist() == [0.05, 0.05, 0.1, 0.1]
-    assert summary[METRICS[:9]].notna().all().all()
+    assert summary[METRICS[:11]].notna().all().all()
+    assert (summary["utility_ci_low"] <= summary["utility"]).all() and (summary["utility"] <= summary["utility_ci_high"]).all()
     assert ((summary["utility"] >= -1e-6) & (summary["utility"] <= 1.0 + 1e-6)).all()
     csv = pd.read_csv(first / "results" / "summary.csv")
     assert list(csv.columns) == SUMMARY_COLUMNS

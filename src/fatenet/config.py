@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 BOUNDARIES = ("open", "fixed", "periodic")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
-STRATEGIES = ("mu_plus_lambda",)
+STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es")
 FITNESSES = ("soft", "hard")
 
 
@@ -151,6 +151,9 @@ class EvolutionConfig:
         if not isinstance(points, int) or isinstance(points, bool) or points < 0 or points == 1:
             _fail("evolution.f_table_points", points, "must be 0 (exact f, the default) or an integer >= 2")
         _check_int("evolution.log_every", self.log_every, 1)
+        if self.strategy == "open_es" and self.population_size % 2:
+            _fail("evolution.population_size", self.population_size,
+                  "must be even with strategy open_es (it samples antithetic pairs)")
         if self.n_parents >= self.population_size:
             _fail("evolution.population_size", self.population_size,
                   f"must exceed the number of parents max(2, int(population_size * elite_fraction)) "

@@ -4,7 +4,8 @@
 independent of training (``fold_in(PRNGKey(seed), EVALUATION_STREAM)``), for the trained
 network and for a freshly initialised random one, and returns
 
-- ``metrics``: one row per network with the hard utility and its parts (S_pat, S_rep, the
+- ``metrics``: one row per network with the hard utility, its 95% bootstrap interval
+  (replicates resampled), its parts (S_pat, S_rep, the
   Miller-Madow S_rep, S_cf, PI, CI), the soft utility, fraction of fate 1, distinct patterns,
   f(0), f(0.5), f(1), the zero crossing of f, the lateral-inhibition flag f(0) > 0 > f(1), and
   for the trained network the training fitness and its gap to the fresh fitness (the training
@@ -33,6 +34,7 @@ from .utility_function import compute_hard_utility, compute_soft_utility, inform
 
 EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
 CURVE_POINTS = 201
+BOOTSTRAP_SAMPLES = 1000
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,30 @@ def _network_metrics(config: Config, model: RegulatoryNetwork, flat: np.ndarray,
     return row
 
 
+def bootstrap_utility_ci(patterns: np.ndarray, seed: int, n_samples: int = BOOTSTRAP_SAMPLES,
+                         level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the hard utility: replicates resampled with replacement.
+
+    Resampling replicates is a multinomial draw over the distinct patterns, so each sample costs
+    O(distinct patterns). Deterministic for a given ``seed``.
+    """
+    x = np.asarray(patterns)
+    r, n = x.shape
+    distinct, inverse = np.unique(x, axis=0, return_inverse=True)
+    freq = np.bincount(inverse.reshape(-1), minlength=len(distinct)) / r
+    ones = distinct.sum(axis=1)
+    counts = np.random.default_rng(seed).multinomial(r, freq, size=n_samples)  # (samples, distinct)
+    pbar = counts @ ones / (r * n)
+    p = counts / r
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_rep = -np.sum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0), axis=1) / n
+        s_pat = np.nan_to_num(-pbar * np.log2(pbar) - (1 - pbar) * np.log2(1 - pbar), nan=0.0)
+    utility = s_pat - s_rep
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(utility, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def patterns_table(patterns: np.ndarray) -> pd.DataFrame:
     """Every distinct pattern (as a '0101010' string) with count and frequency, most frequent first."""
     strings = np.array(["".join(str(int(v)) for v in row) for row in np.asarray(patterns)])
@@ -128,6 +154,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
         patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep)).astype(np.int8)
         row = {"network": name, **_network_metrics(config, model, net, patterns)}
+        row["utility_ci_low"], row["utility_ci_high"] = bootstrap_utility_ci(patterns, int(seed))
         f_values = regulatory_curve(config.network, net, CURVE_POINTS)["f"].to_numpy()
         row["zero_crossing"] = zero_crossing(sbar, f_values)
         curve[f"f_{name}"] = f_values
@@ -140,7 +167,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         tables.append(table)
         shown[name] = patterns[: config.evaluation.n_shown]
     curve["f_target"] = lateral_inhibition_target(sbar)
-    columns = ["network", "utility", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci",
+    columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci",
                "frac_fate1", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition",
                "train_fitness", "fresh_fitness", "fitness_gap", "utility_bound"]
     bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")

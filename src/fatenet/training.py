@@ -31,6 +31,7 @@ from .fitness import FitnessSettings, make_population_fitness, replicated_shardi
 from .neural_network import RegulatoryNetwork
 from .strategies import make_strategy
 
+ASK_STREAM = 0x61736B  # "ask": keys a strategy's sampling apart from the evaluation keys
 HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
                    "best_ever_fitness", "n_invalid")
 
@@ -107,7 +108,9 @@ def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Call
 
     def step(state: TrainState, settings: FitnessSettings, strategy_params):
         key, eval_key, mut_key = jax.random.split(state.key, 3)
-        population, strategy_state = strategy.ask(eval_key, state.strategy_state, strategy_params)
+        # The ask key is derived, not split, so mu_plus_lambda keeps the notebook's stream.
+        ask_key = jax.random.fold_in(eval_key, ASK_STREAM)
+        population, strategy_state = strategy.ask(ask_key, state.strategy_state, strategy_params)
         keys = jnp.broadcast_to(eval_key, (pop_size, *eval_key.shape)) if crn else jax.random.split(eval_key, pop_size)
         result = evaluate(population, keys, settings)
         best_idx = jnp.argmax(result.fitness)

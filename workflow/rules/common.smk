@@ -29,6 +29,8 @@ CONDA_ENV = {"cpu": "../envs/fatenet.yaml", "cuda": "../envs/fatenet-cuda.yaml"}
 ]
 METRIC_COLUMNS = (
     "utility",
+    "utility_ci_low",
+    "utility_ci_high",
     "soft_utility",
     "s_pat",
     "s_rep",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import EvolutionConfig
 from .base import Strategy
+from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
 from .mu_plus_lambda import MuPlusLambda, MuPlusLambdaParams, MuPlusLambdaState
 
 
@@ -12,7 +13,11 @@ def make_strategy(config: EvolutionConfig, n_dims: int):
     if config.strategy == "mu_plus_lambda":
         strategy = MuPlusLambda(population_size=config.population_size, n_dims=n_dims, n_parents=config.n_parents)
         return strategy, strategy.default_params(config.mutation_std)
-    raise ValueError(f"invalid evolution.strategy {config.strategy!r}: must be one of mu_plus_lambda")
+    if config.strategy in EVOSAX_STRATEGIES:
+        strategy = EvosaxStrategy(config.strategy, config.population_size, n_dims, config.mutation_std)
+        return strategy, strategy.default_params()
+    raise ValueError(f"invalid evolution.strategy {config.strategy!r}: must be one of mu_plus_lambda, "
+                     + ", ".join(EVOSAX_STRATEGIES))
 
 
-__all__ = ["Strategy", "MuPlusLambda", "MuPlusLambdaParams", "MuPlusLambdaState", "make_strategy"]
+__all__ = ["Strategy", "EvosaxStrategy", "EVOSAX_STRATEGIES", "MuPlusLambda", "MuPlusLambdaParams", "MuPlusLambdaState", "make_strategy"]
