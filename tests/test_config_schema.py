@@ -120,7 +120,7 @@ def test_default_study_plans_six_runs(study):
     assert "results/figures/utility_vs_noise_strength.png" in result.stdout
 
 
-@pytest.mark.parametrize("preset, n_runs", [("tiny", 4), ("gpu", 60), ("boundary_noise_cells", 135)])
+@pytest.mark.parametrize("preset, n_runs", [("tiny", 4), ("gpu", 60), ("boundary_noise_cells", 135), ("strategies", 60)])
 def test_presets_are_valid(study, preset, n_runs):
     result = snakemake(study, "-n", "--cores", "1", "--configfile", f"workflow/presets/{preset}.yaml")
     assert result.returncode == 0, result.stdout

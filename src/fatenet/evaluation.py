@@ -103,28 +103,37 @@ def _network_metrics(config: Config, model: RegulatoryNetwork, flat: np.ndarray,
     return row
 
 
+def _utility_from_counts(counts: np.ndarray, ones: np.ndarray, n_cells: int) -> np.ndarray:
+    """Hard U of pattern counts (..., distinct) whose patterns have ``ones`` fate-1 cells each."""
+    r = counts.sum(axis=-1, keepdims=True)
+    p = counts / r
+    pbar = (counts @ ones) / (r[..., 0] * n_cells)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_rep = -np.sum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0), axis=-1) / n_cells
+        s_pat = np.nan_to_num(-pbar * np.log2(pbar) - (1 - pbar) * np.log2(1 - pbar), nan=0.0)
+    return s_pat - s_rep
+
+
 def bootstrap_utility_ci(patterns: np.ndarray, seed: int, n_samples: int = BOOTSTRAP_SAMPLES,
                          level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the hard utility: replicates resampled with replacement.
+    """Basic bootstrap interval of the hard utility, replicates resampled with replacement.
 
-    Resampling replicates is a multinomial draw over the distinct patterns, so each sample costs
+    The basic (reflected) interval ``[2 U - q_high, 2 U - q_low]`` mirrors the resamples'
+    spread around the estimate, which corrects the first-order bias of plug-in entropies; it
+    says where the true U lies, so with few replicates it may exclude the plug-in U itself.
+    Resampling replicates is a multinomial draw over the distinct patterns, so a sample costs
     O(distinct patterns). Deterministic for a given ``seed``.
     """
     x = np.asarray(patterns)
     r, n = x.shape
     distinct, inverse = np.unique(x, axis=0, return_inverse=True)
-    freq = np.bincount(inverse.reshape(-1), minlength=len(distinct)) / r
+    counts = np.bincount(inverse.reshape(-1), minlength=len(distinct))
     ones = distinct.sum(axis=1)
-    counts = np.random.default_rng(seed).multinomial(r, freq, size=n_samples)  # (samples, distinct)
-    pbar = counts @ ones / (r * n)
-    p = counts / r
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_rep = -np.sum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0), axis=1) / n
-        s_pat = np.nan_to_num(-pbar * np.log2(pbar) - (1 - pbar) * np.log2(1 - pbar), nan=0.0)
-    utility = s_pat - s_rep
+    estimate = float(_utility_from_counts(counts, ones, n))
+    samples = np.random.default_rng(seed).multinomial(r, counts / r, size=n_samples)
     tail = 100 * (1 - level) / 2
-    low, high = np.percentile(utility, [tail, 100 - tail])
-    return float(low), float(high)
+    q_low, q_high = np.percentile(_utility_from_counts(samples, ones, n), [tail, 100 - tail])
+    return 2 * estimate - float(q_high), 2 * estimate - float(q_low)
 
 
 def patterns_table(patterns: np.ndarray) -> pd.DataFrame:

@@ -238,13 +238,16 @@ def _group_colors(n: int) -> list:
 @_styled
 def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.PathLike,
                           *, other_params: Sequence[str] = (), value_column: str = "utility",
-                          baseline_column: str | None = "random_utility") -> Path:
+                          baseline_column: str | None = "random_utility",
+                          bound_column: str | None = "utility_bound") -> Path:
     """Utility against one swept parameter: a point per seed, the mean and its 95% CI.
 
     The parameter's values sit at evenly spaced positions in the order they first appear
     in ``summary_df`` (which the study sorts). Runs that differ in ``other_params`` (other
     swept parameters) form separate, slightly offset series. With ``baseline_column``
-    present, the random network's mean utility is drawn as a grey marker per value.
+    present, the random network's mean utility is drawn as a grey marker per value; with
+    ``bound_column`` present, the exact upper bound of U (the largest of the runs at that value,
+    when another swept parameter changes it) as a black one.
     """
     values = list(dict.fromkeys(_value_label(v) for v in summary_df[param]))
     position = {v: i for i, v in enumerate(values)}
@@ -287,6 +290,13 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
             positions.append(v_index + offsets[s_index])
         ax.errorbar(positions, means, yerr=[lows, highs], fmt="o-", color=color, markersize=7,
                     capsize=4, linewidth=1.5, label=(f"{key}: mean, 95% CI" if key else "mean, 95% CI"))
+
+    if bound_column and bound_column in summary_df.columns:
+        bound = summary_df[bound_column].to_numpy(dtype=float)
+        bound_max = [float(np.nanmax(bound[x_all == i])) if np.isfinite(bound[x_all == i]).any() else np.nan
+                     for i in range(len(values))]
+        ax.scatter(np.arange(len(values)), bound_max, marker="_", s=500, color="black", linewidths=1.5,
+                   label="exact bound of U", zorder=1)
 
     if baseline_column and baseline_column in summary_df.columns:
         base = summary_df[baseline_column].to_numpy(dtype=float)
