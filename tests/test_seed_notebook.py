@@ -207,7 +207,7 @@ def test_train_reproduces_notebook_loop(cells, tmp_path, monkeypatch):
     assert evo.fitness == "soft" and not evo.common_random_numbers and sim.boundary == "open"
     seed = ns["SEED"]
 
-    flatten_params, unflatten_params = ns["flatten_params"], ns["unflatten_params"]
+    flatten_params = ns["flatten_params"]
     evaluate_population, select_parents = ns["evaluate_population"], ns["select_parents"]
     mutate_population, init_params, model = ns["mutate_population"], ns["init_params"], ns["model"]
     pop_size, n_gen = ns["POPULATION_SIZE"], ns["N_GENERATIONS"]
