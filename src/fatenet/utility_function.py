@@ -36,20 +36,33 @@ def binary_entropy(p: jax.Array) -> jax.Array:
     return -(_xlog2x(p) + _xlog2x(1.0 - p))
 
 
+def _match_counts(patterns: jax.Array) -> jax.Array:
+    """c_r: how many replicates (itself included) share replicate r's whole pattern."""
+    x = jnp.asarray(patterns)
+    return jnp.sum(jnp.all(x[:, None, :] == x[None, :, :], axis=-1), axis=1)
+
+
+def _entropy_bits(counts: jax.Array) -> jax.Array:
+    return -jnp.mean(jnp.log2(counts / counts.shape[0]))
+
+
+def _distinct(counts: jax.Array) -> jax.Array:
+    return jnp.round(jnp.sum(1.0 / counts)).astype(jnp.int32)
+
+
+def _miller_madow_bits(counts: jax.Array) -> jax.Array:
+    r = counts.shape[0]
+    return _entropy_bits(counts) + (_distinct(counts) - 1) / (2.0 * r * _LN2)
+
+
 def pattern_entropy_bits(patterns: jax.Array) -> jax.Array:
     """Plug-in Shannon entropy (bits, whole pattern) of the empirical distribution of rows."""
-    x = jnp.asarray(patterns)
-    same = jnp.all(x[:, None, :] == x[None, :, :], axis=-1)
-    counts = jnp.sum(same, axis=1)
-    r = x.shape[0]
-    return -jnp.mean(jnp.log2(counts / r))
+    return _entropy_bits(_match_counts(patterns))
 
 
 def distinct_patterns(patterns: jax.Array) -> jax.Array:
     """Number of distinct rows, sum_r 1 / c_r (exact in float for R < 2^24)."""
-    x = jnp.asarray(patterns)
-    counts = jnp.sum(jnp.all(x[:, None, :] == x[None, :, :], axis=-1), axis=1)
-    return jnp.round(jnp.sum(1.0 / counts)).astype(jnp.int32)
+    return _distinct(_match_counts(patterns))
 
 
 def pattern_entropy(patterns: jax.Array) -> jax.Array:
@@ -63,10 +76,7 @@ def miller_madow_pattern_entropy(patterns: jax.Array) -> jax.Array:
     ``K`` is the number of distinct observed patterns. A bias-corrected estimate, reported
     beside the plug-in one.
     """
-    x = jnp.asarray(patterns)
-    r, n = x.shape
-    k = distinct_patterns(x)
-    return (pattern_entropy_bits(x) + (k - 1) / (2.0 * r * _LN2)) / n
+    return _miller_madow_bits(_match_counts(patterns)) / jnp.asarray(patterns).shape[1]
 
 
 def soft_pattern_entropy(patterns: jax.Array, bandwidth: float = 0.1) -> jax.Array:
@@ -104,16 +114,18 @@ def compute_soft_utility(patterns: jax.Array, bandwidth: float = 0.1):
 
 def information_decomposition(patterns: jax.Array) -> dict[str, jax.Array]:
     """All hard-pattern entropies: U = PI + CI, with Miller-Madow S_rep alongside."""
+    n = jnp.asarray(patterns).shape[1]
+    counts = _match_counts(patterns)  # one pairwise comparison serves every pattern statistic
     s_pat = pooled_entropy(patterns)
-    s_rep = pattern_entropy(patterns)
+    s_rep = _entropy_bits(counts) / n
     s_cf = positional_entropy(patterns)
     return {
         "utility": s_pat - s_rep,
         "s_pat": s_pat,
         "s_rep": s_rep,
-        "s_rep_mm": miller_madow_pattern_entropy(patterns),
+        "s_rep_mm": _miller_madow_bits(counts) / n,
         "s_cf": s_cf,
         "pi": s_pat - s_cf,
         "ci": s_cf - s_rep,
-        "n_distinct": distinct_patterns(patterns),
+        "n_distinct": _distinct(counts),
     }
