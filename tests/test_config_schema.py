@@ -80,6 +80,8 @@ BAD = {
     # checks beyond the schema: the engine's own rules, applied to every run at start-up
     "t_final < dt": ("simulation: {t_final: 0.001}", ["simulation.t_final = 0.001", "must be >= simulation.dt"]),
     "f_table_points = 1": ("evolution: {f_table_points: 1}", ["evolution.f_table_points = 1", "integer >= 2"]),
+    "gradient without noise": ("evolution: {strategy: gradient}\nsweep: {simulation.noise_strength: [0.1, 0.0]}",
+                               ["simulation.noise_strength = 0.0", "with evolution.strategy gradient"]),
     "no children": ("evolution: {population_size: 2}", ["evolution.population_size = 2", "number of parents"]),
     "sweep point with t_final < dt": ("sweep: {simulation.t_final: [2.0, 0.001]}",
                                       ["simulation.t_final = 0.001", "must be >= simulation.dt",
@@ -120,7 +122,7 @@ def test_default_study_plans_six_runs(study):
     assert "results/figures/utility_vs_noise_strength.png" in result.stdout
 
 
-@pytest.mark.parametrize("preset, n_runs", [("tiny", 4), ("gpu", 60), ("boundary_noise_cells", 135), ("strategies", 60)])
+@pytest.mark.parametrize("preset, n_runs", [("tiny", 4), ("gpu", 60), ("boundary_noise_cells", 135), ("strategies", 75)])
 def test_presets_are_valid(study, preset, n_runs):
     result = snakemake(study, "-n", "--cores", "1", "--configfile", f"workflow/presets/{preset}.yaml")
     assert result.returncode == 0, result.stdout

@@ -14,6 +14,7 @@ from fatenet.utility_function import (
     compute_soft_utility,
     distinct_patterns,
     information_decomposition,
+    leave_one_out_utilities,
     miller_madow_pattern_entropy,
     soft_pattern_entropy,
 )
@@ -109,3 +110,20 @@ def test_utilities_are_jittable():
     eager = compute_hard_utility(x)
     jitted = jax.jit(compute_hard_utility)(x)
     assert [float(a) for a in eager] == [float(b) for b in jitted]
+
+
+@pytest.mark.parametrize("kind", ["hard", "soft"])
+def test_leave_one_out_utilities_equal_deleting_each_row(kind):
+    patterns = jnp.array([[0, 1, 0], [0, 1, 0], [1, 0, 1], [1, 1, 1], [0, 1, 0]], jnp.float32)
+    loo = np.asarray(leave_one_out_utilities(patterns, kind, 0.3))
+    compute = compute_hard_utility if kind == "hard" else (lambda x: compute_soft_utility(x, 0.3))
+    expected = [float(compute(jnp.delete(patterns, j, axis=0))[0]) for j in range(5)]
+    np.testing.assert_allclose(loo, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_leave_one_out_hand_computed():
+    # Rows A, A, B (N = 2, A = 01, B = 11). Without row 0 or 1: {A, B}, pbar = 3/4,
+    # S_pat = H2(3/4), S_rep = 1/2 bit per cell. Without row 2: {A, A}: U = 1 - 0 = 1.
+    patterns = jnp.array([[0, 1], [0, 1], [1, 1]], jnp.float32)
+    h34 = -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25))
+    np.testing.assert_allclose(np.asarray(leave_one_out_utilities(patterns)), [h34 - 0.5, h34 - 0.5, 1.0], rtol=1e-6)

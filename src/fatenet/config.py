@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 BOUNDARIES = ("open", "fixed", "periodic")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
-STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es")
+STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
 FITNESSES = ("soft", "hard")
 
 
@@ -121,6 +121,13 @@ class NetworkConfig:
 class EvolutionConfig:
     """The optimiser and the fitness it maximises (SPEC sections 3-4).
 
+    ``strategy: gradient`` takes one Adam step of size ``learning_rate`` per generation on a
+    score-function gradient estimated from ``population_size`` batches of replicates (see
+    ``fatenet.gradient``); ``mutation_std`` and ``elite_fraction`` do not apply to it, and
+    ``learning_rate`` applies to it only. ``initial_std`` is the starting search width of
+    ``cma_es`` and ``snes`` (which adapt it); ``open_es`` samples with a constant width of
+    ``mutation_std``, ``mu_plus_lambda`` mutates with it.
+
     ``f_table_points`` (opt-in approximation, default 0 = exact): during training only, f is
     evaluated once per individual and generation at that many points of [0, 1] and linearly
     interpolated inside the simulation. Evaluation always uses the exact network.
@@ -136,6 +143,8 @@ class EvolutionConfig:
     common_random_numbers: bool = False
     f_table_points: int = 0
     log_every: int = 10
+    learning_rate: float = 0.003
+    initial_std: float = 0.5
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
@@ -151,6 +160,10 @@ class EvolutionConfig:
         if not isinstance(points, int) or isinstance(points, bool) or points < 0 or points == 1:
             _fail("evolution.f_table_points", points, "must be 0 (exact f, the default) or an integer >= 2")
         _check_int("evolution.log_every", self.log_every, 1)
+        _check_real("evolution.learning_rate", self.learning_rate, low=0.0, low_open=True)
+        _check_real("evolution.initial_std", self.initial_std, low=0.0, low_open=True)
+        if self.strategy == "gradient" and self.f_table_points:
+            _fail("evolution.f_table_points", points, "must be 0 with strategy gradient (it differentiates the exact f)")
         if self.strategy == "open_es" and self.population_size % 2:
             _fail("evolution.population_size", self.population_size,
                   "must be even with strategy open_es (it samples antithetic pairs)")
@@ -193,6 +206,11 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+
+    def __post_init__(self) -> None:
+        if self.evolution.strategy == "gradient" and self.simulation.noise_strength <= 0:
+            _fail("simulation.noise_strength", self.simulation.noise_strength,
+                  "must be > 0 with evolution.strategy gradient (its gradient comes from the noise's density)")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None = None, *, ignore: tuple[str, ...] = ()) -> "Config":

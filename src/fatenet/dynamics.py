@@ -51,13 +51,27 @@ def neighbour_average(s: jax.Array, boundary: str = "open") -> jax.Array:
     return 0.5 * (left + right)
 
 
+def drift(s: jax.Array, f: RegulatoryFunction, dt: float, boundary: str = "open") -> tuple[jax.Array, jax.Array]:
+    """``(sbar, s + f(sbar) * dt)``: the neighbour averages and the deterministic part of a step."""
+    sbar = neighbour_average(s, boundary)
+    return sbar, s + f(sbar) * dt
+
+
+def pin_boundary(s: jax.Array, boundary: str) -> jax.Array:
+    """With ``fixed``, cells 0 and N-1 are set to 0 (after every step); otherwise ``s`` unchanged."""
+    return s.at[..., 0].set(0.0).at[..., -1].set(0.0) if boundary == "fixed" else s
+
+
+def noisy_update(mean: jax.Array, xi: jax.Array, dt: float, noise_strength: float,
+                 boundary: str = "open") -> jax.Array:
+    """``clip(mean + noise_strength * sqrt(dt) * xi, 0, 1)``, then the fixed boundary's pinning."""
+    return pin_boundary(jnp.clip(mean + (noise_strength * jnp.sqrt(dt)) * xi, 0.0, 1.0), boundary)
+
+
 def euler_maruyama_step(s: jax.Array, xi: jax.Array, f: RegulatoryFunction, dt: float,
                         noise_strength: float, boundary: str = "open") -> jax.Array:
     """One step for every cell; ``xi`` holds standard normals of the same shape as ``s``."""
-    s_new = jnp.clip(s + f(neighbour_average(s, boundary)) * dt + (noise_strength * jnp.sqrt(dt)) * xi, 0.0, 1.0)
-    if boundary == "fixed":
-        s_new = s_new.at[..., 0].set(0.0).at[..., -1].set(0.0)
-    return s_new
+    return noisy_update(drift(s, f, dt, boundary)[1], xi, dt, noise_strength, boundary)
 
 
 def gaussian_noise(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
@@ -72,6 +86,23 @@ def gaussian_noise(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) ->
     angle = (2.0 * jnp.pi) * u[1]
     z = jnp.concatenate([radius * jnp.cos(angle), radius * jnp.sin(angle)])
     return z[:size].reshape(shape)
+
+
+def scan_noise_blocks(block: Callable, carry, key: jax.Array, shape: tuple[int, ...], n_steps: int):
+    """Feed ``n_steps`` steps of standard normals of ``shape`` to ``block(carry, xi) -> (carry, out)``.
+
+    The normals come in ``n_steps // NOISE_BLOCK`` blocks of ``NOISE_BLOCK`` steps (scanned),
+    then one shorter block for the remainder; block ``b`` is drawn from ``split(key, n_blocks + 1)[b]``.
+    Returns ``(carry, outs of the full blocks stacked, out of the remainder or None)``. Every
+    simulation path draws its noise here, so they all see the same random stream.
+    """
+    n_blocks, tail = divmod(int(n_steps), NOISE_BLOCK)
+    keys = random.split(key, n_blocks + 1)
+    carry, outs = lax.scan(lambda c, k: block(c, gaussian_noise(k, (NOISE_BLOCK, *shape))), carry, keys[:n_blocks])
+    tail_out = None
+    if tail:
+        carry, tail_out = block(carry, gaussian_noise(keys[n_blocks], (tail, *shape)))
+    return carry, outs, tail_out
 
 
 def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
@@ -99,19 +130,11 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
         s = euler_maruyama_step(s, xi, f, dt, noise_strength, boundary)
         return s, (s if return_trajectory else None)
 
-    def run_block(s, block_key, length):
-        return lax.scan(step, s, gaussian_noise(block_key, (length, *shape)))
-
-    n_blocks, tail = divmod(n_steps, NOISE_BLOCK)
-    block_keys = random.split(k_noise, n_blocks + 1)
-    s, traj = lax.scan(lambda c, k: run_block(c, k, NOISE_BLOCK), s0, block_keys[:n_blocks])
+    s, blocks, tail = scan_noise_blocks(lambda s, xi: lax.scan(step, s, xi), s0, k_noise, shape, n_steps)
     if return_trajectory:
-        traj = traj.reshape(n_blocks * NOISE_BLOCK, *shape)
-    if tail:
-        s, traj_tail = run_block(s, block_keys[n_blocks], tail)
-        if return_trajectory:
-            traj = jnp.concatenate([traj, traj_tail])
-    if return_trajectory:
+        traj = blocks.reshape(-1, *shape)
+        if tail is not None:
+            traj = jnp.concatenate([traj, tail])
         return s, jnp.concatenate([s0[None], traj])
     return s
 

@@ -2,7 +2,8 @@
 
 One generation is one jitted call (``make_generation_step``): ask the strategy for a
 population, evaluate it (all individuals in one vectorised simulation), record statistics,
-keep the best-ever individual, tell the strategy. The random stream follows the seed
+keep the best-ever individual, tell the strategy. ``strategy: gradient`` takes one Adam step
+per generation instead (``gradient``), through the same loop, history and checkpoints. The random stream follows the seed
 notebook: ``key, sub = split(PRNGKey(seed))`` makes the initial population from
 ``split(sub, P)``, and every generation splits ``key, eval_key, mut_key = split(key, 3)``;
 individuals are evaluated with ``split(eval_key, P)`` (or all with ``eval_key`` under common
@@ -27,6 +28,7 @@ from flax import struct
 from . import checkpoint as _checkpoint
 from .config import Config
 from .fitness import FitnessSettings, make_population_fitness, replicated_sharding
+from .gradient import make_gradient_step
 from .neural_network import RegulatoryNetwork
 from .strategies import make_strategy
 
@@ -77,11 +79,38 @@ def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Call
     With ``batched``, ``init`` takes a list of seeds and ``step`` advances all of their runs at
     once (vmapped over a leading seed axis): one program for many seeds, for GPUs.
     """
+    if config.evolution.strategy == "gradient":
+        init, step = make_gradient_step(config)
+        hyper = ()
+    else:
+        init, step, hyper = _make_strategy_step(config)
+    settings = FitnessSettings.from_configs(config.simulation, config.evolution)
+
+    # On several devices every carried array stays replicated, so step compiles once.
+    placement = replicated_sharding()
+
+    def init_placed(seed, restored=None):
+        """The initial state of ``seed`` (a list of seeds if batched), or ``restored``, on the devices."""
+        if restored is not None:
+            state = restored
+        elif batched:
+            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[init(int(s)) for s in seed])
+        else:
+            state = init(seed)
+        return state if placement is None else jax.device_put(state, placement)
+
+    if batched:
+        step = jax.vmap(step, in_axes=(0, None, None))
+    step = jax.jit(step, out_shardings=placement)
+    return init_placed, lambda state: step(state, settings, hyper)
+
+
+def _make_strategy_step(config: Config):
+    """``(init, step(state, settings, strategy_params), strategy_params)`` of an ask/tell strategy."""
     sim, evo = config.simulation, config.evolution
     model = RegulatoryNetwork.from_config(config.network)
     strategy, strategy_params = make_strategy(evo, model.n_params)
     evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points)
-    settings = FitnessSettings.from_configs(sim, evo)
     pop_size = evo.population_size
     crn = evo.common_random_numbers
 
@@ -91,19 +120,6 @@ def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Call
         strategy_state = strategy.init(sub, population, strategy_params)
         return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],
                           best_fitness=jnp.float32(-jnp.inf))
-
-    # On several devices every carried array stays replicated, so step compiles once.
-    placement = replicated_sharding()
-
-    def init_placed(seed, restored: TrainState | None = None) -> TrainState:
-        """The initial state of ``seed`` (a list of seeds if batched), or ``restored``, on the devices."""
-        if restored is not None:
-            state = restored
-        elif batched:
-            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[init(int(s)) for s in seed])
-        else:
-            state = init(seed)
-        return state if placement is None else jax.device_put(state, placement)
 
     def step(state: TrainState, settings: FitnessSettings, strategy_params):
         key, eval_key, mut_key = jax.random.split(state.key, 3)
@@ -121,10 +137,7 @@ def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Call
         strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, strategy_params)
         return TrainState(key, strategy_state, best_params, best_fitness), record
 
-    if batched:
-        step = jax.vmap(step, in_axes=(0, None, None))
-    step = jax.jit(step, out_shardings=placement)
-    return init_placed, lambda state: step(state, settings, strategy_params)
+    return init, step, strategy_params
 
 
 class _Progress:

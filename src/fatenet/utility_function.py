@@ -112,6 +112,29 @@ def compute_soft_utility(patterns: jax.Array, bandwidth: float = 0.1):
     return s_pat - s_rep, s_pat, s_rep
 
 
+def leave_one_out_utilities(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1) -> jax.Array:
+    """(R,) utilities of the other R - 1 replicates, leaving each replicate out in turn.
+
+    Entry ``j`` equals ``compute_hard_utility`` (``kind="hard"``) or ``compute_soft_utility``
+    of the patterns without row ``j``. It does not depend on replicate ``j`` itself, which
+    makes it a valid baseline for that replicate in a score-function gradient. O(R^2).
+    """
+    x = jnp.asarray(patterns)
+    r, n = x.shape
+    if kind == "hard":
+        kernel = jnp.all(x[:, None, :] == x[None, :, :], axis=-1).astype(x.dtype)
+    else:
+        sq = jnp.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
+        kernel = jnp.exp(-sq / (2.0 * bandwidth**2))
+    # Without replicate j, replicate q's kernel sum loses kernel[q, j]: others[j, q].
+    others = jnp.sum(kernel, axis=1)[None, :] - kernel.T
+    kept = ~jnp.eye(r, dtype=bool)
+    log_density = jnp.log2(jnp.where(kept, others, 1.0) / (r - 1))
+    s_rep = -jnp.sum(jnp.where(kept, log_density, 0.0), axis=1) / ((r - 1) * n)
+    s_pat = binary_entropy((jnp.sum(x) - jnp.sum(x, axis=1)) / ((r - 1) * n))
+    return s_pat - s_rep
+
+
 def information_decomposition(patterns: jax.Array) -> dict[str, jax.Array]:
     """All hard-pattern entropies: U = PI + CI, with Miller-Madow S_rep alongside."""
     n = jnp.asarray(patterns).shape[1]

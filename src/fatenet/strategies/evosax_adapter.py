@@ -2,9 +2,11 @@
 
 evosax *minimises*, so fitness is negated on the way in (invalid -inf becomes +inf, the
 worst). The search starts at the first individual of the initial population (a Flax
-initialisation) with a search width of ``evolution.mutation_std`` (evosax's default of 1.0
-is far too wide for these weights). Open-ES uses Adam and a constant noise scale, with which
-it moves on this problem (with its default fixed step it barely does).
+initialisation). CMA-ES and SNES start with a search width of ``evolution.initial_std``
+(default 0.5): with 0.1 every first sample of some seeds sent all replicates to one pattern
+(U = 0, no signal) and CMA-ES never moved. Open-ES uses Adam and a constant noise scale of
+``evolution.mutation_std``, with which it moves on this problem (with its default fixed
+step it barely does).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class EvosaxStrategy:
     population_size: int
     n_dims: int
     mutation_std: float = 0.1
+    initial_std: float = 0.5
     algorithm: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -52,7 +55,7 @@ class EvosaxStrategy:
     def default_params(self) -> Any:
         params = self.algorithm.default_params
         if hasattr(params, "std_init"):
-            params = params.replace(std_init=jnp.asarray(self.mutation_std, jnp.float32))
+            params = params.replace(std_init=jnp.asarray(self.initial_std, jnp.float32))
         return params
 
     def init(self, key, population, params):
