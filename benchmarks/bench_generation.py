@@ -15,7 +15,9 @@ Euler-Maruyama steps, an (8, 8) tanh MLP, soft-utility fitness, (mu+lambda)-ES w
 
 The opt-in approximation ``evolution.f_table_points`` (f tabulated once per generation and
 linearly interpolated) is timed too and reported as ``tabulated_s_per_gen`` / ``tabulated_speedup``;
-the headline ``speedup`` is the exact model's.
+the headline ``speedup`` is the exact model's. One step of ``evolution.strategy: gradient``
+(the same number of simulated tissues plus the score-function gradient) is timed too and
+reported as ``gradient_s_per_step`` and its ratio to an exact generation, ``gradient_cost_ratio``.
 
 Each is warmed up by one generation (fatenet's is reported as ``compile_s``); then the
 methods take turns, one generation each per round, for ``--generations`` rounds, and each
@@ -203,6 +205,7 @@ def main(argv=None) -> dict:
         return fatenet_generation
 
     tabulated = config.replace({"evolution.f_table_points": args.table_points})
+    gradient = config.replace({"evolution.strategy": "gradient"})
 
     # Seed-style baseline: a Python loop over individuals.
     initial_population, generation = make_seed_style(
@@ -218,6 +221,7 @@ def main(argv=None) -> dict:
 
     warm, times = time_interleaved({"fatenet": fatenet_generation_timer(config),
                                     "tabulated": fatenet_generation_timer(tabulated),
+                                    "gradient": fatenet_generation_timer(gradient),
                                     "seed-style": seed_generation}, args.generations)
     compile_s = warm["fatenet"]
     fatenet_times, tabulated_times, seed_times = times["fatenet"], times["tabulated"], times["seed-style"]
@@ -232,6 +236,8 @@ def main(argv=None) -> dict:
         "tabulated_s_per_gen": round(statistics.median(tabulated_times), 4),
         "tabulated_speedup": round(seed_s / statistics.median(tabulated_times), 2),
         "table_points": args.table_points,
+        "gradient_s_per_step": round(statistics.median(times["gradient"]), 4),
+        "gradient_cost_ratio": round(statistics.median(times["gradient"]) / fatenet_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "devices": n_dev,
         "backend": jax.default_backend(),

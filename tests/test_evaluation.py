@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import tiny_config
-from fatenet.evaluation import evaluate, patterns_table, regulatory_curve, zero_crossing
+from fatenet.evaluation import alternating_share, evaluate, patterns_table, regulatory_curve, zero_crossing
 from fatenet.neural_network import RegulatoryNetwork
 
 
@@ -23,6 +23,12 @@ def test_patterns_table_counts():
     assert table["frequency"].tolist() == [0.5, 0.25, 0.25]
 
 
+def test_alternating_share_by_hand():
+    x = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 1], [0, 1, 0]])
+    assert alternating_share(x) == 0.75
+    assert alternating_share(np.zeros((4, 5))) == 0.0
+
+
 def test_evaluate_tables():
     cfg = tiny_config()
     params = np.asarray(RegulatoryNetwork().init_population(__import__("jax").random.PRNGKey(0), 1)[0])
@@ -35,6 +41,8 @@ def test_evaluate_tables():
     for name, group in ev.patterns.groupby("network"):
         assert group["count"].sum() == 64 and group["frequency"].sum() == pytest.approx(1.0)
         assert len(group) == m.loc[name, "n_distinct"]
+        alternating = group[group["pattern"].isin(["0101010", "1010101"])]["frequency"].sum()
+        assert m.loc[name, "alternating_share"] == pytest.approx(alternating)
     assert ev.shown["trained"].shape == (10, 7)
     assert list(ev.f_curve.columns) == ["sbar", "f_trained", "f_random", "f_target"]
     curve = regulatory_curve(cfg.network, params)

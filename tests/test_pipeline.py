@@ -23,7 +23,7 @@ PER_RUN = ["params.npz", "params.json", "history.parquet", "training.png", "metr
            "patterns.parquet", "f_curve.parquet", "trained_patterns.png", "random_vs_trained.png"]
 FIGURES = ["utility_vs_noise_strength.png", "f_curves.png", "training_curves.png", "top_patterns.png"]
 METRICS = ["utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1",
-           "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition", "fitness_gap", "utility_bound"]
+           "alternating_share", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition", "fitness_gap", "utility_bound"]
 SUMMARY_COLUMNS = ["seed", "simulation.noise_strength", "run", *METRICS, "random_utility", "train_best_fitness"]
 HISTORY_COLUMNS = ["generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
                    "best_ever_fitness", "n_invalid"]

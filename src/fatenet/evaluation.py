@@ -6,7 +6,8 @@ network and for a freshly initialised random one, and returns
 
 - ``metrics``: one row per network with the hard utility, its 95% bootstrap interval
   (replicates resampled), its parts (S_pat, S_rep, the
-  Miller-Madow S_rep, S_cf, PI, CI), the soft utility, fraction of fate 1, distinct patterns,
+  Miller-Madow S_rep, S_cf, PI, CI), the soft utility, fraction of fate 1, the share of the
+  two alternating patterns 0101... and 1010..., distinct patterns,
   f(0), f(0.5), f(1), the zero crossing of f, the lateral-inhibition flag f(0) > 0 > f(1), and
   for the trained network the training fitness and its gap to the fresh fitness (the training
   fitness measure averaged over fresh batches of the training's replicate count), and the
@@ -89,6 +90,7 @@ def _network_metrics(config: Config, model: RegulatoryNetwork, flat: np.ndarray,
     row["n_distinct"] = int(row["n_distinct"])
     row["soft_utility"] = float(compute_soft_utility(jnp.asarray(patterns), evo.bandwidth)[0])
     row["frac_fate1"] = float(np.mean(patterns))
+    row["alternating_share"] = alternating_share(patterns)
     f0, f05, f1 = (float(v) for v in model.apply_flat(jnp.asarray(flat), jnp.array([0.0, 0.5, 1.0])))
     row.update(f0=f0, f05=f05, f1=f1, lateral_inhibition=bool(f0 > 0.0 > f1))
     # Fresh fitness: the training measure on batches of the training's replicate count.
@@ -101,6 +103,13 @@ def _network_metrics(config: Config, model: RegulatoryNetwork, flat: np.ndarray,
     else:
         row["fresh_fitness"] = float("nan")
     return row
+
+
+def alternating_share(patterns: np.ndarray) -> float:
+    """Fraction of replicates showing one of the two alternating patterns 0101... and 1010..."""
+    x = np.asarray(patterns)
+    alternating = np.arange(x.shape[1]) % 2
+    return float(np.mean(np.all(x == alternating, axis=1) | np.all(x == 1 - alternating, axis=1)))
 
 
 def _utility_from_counts(counts: np.ndarray, ones: np.ndarray, n_cells: int) -> np.ndarray:
@@ -177,7 +186,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         shown[name] = patterns[: config.evaluation.n_shown]
     curve["f_target"] = lateral_inhibition_target(sbar)
     columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci",
-               "frac_fate1", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition",
+               "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition",
                "train_fitness", "fresh_fitness", "fitness_gap", "utility_bound"]
     bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")
     for row in rows:

@@ -246,8 +246,7 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
     in ``summary_df`` (which the study sorts). Runs that differ in ``other_params`` (other
     swept parameters) form separate, slightly offset series. With ``baseline_column``
     present, the random network's mean utility is drawn as a grey marker per value; with
-    ``bound_column`` present, the exact upper bound of U (the largest of the runs at that value,
-    when another swept parameter changes it) as a black one.
+    ``bound_column`` present, the exact upper bound of U as a black one beside each series.
     """
     values = list(dict.fromkeys(_value_label(v) for v in summary_df[param]))
     position = {v: i for i, v in enumerate(values)}
@@ -292,10 +291,17 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
                     capsize=4, linewidth=1.5, label=(f"{key}: mean, 95% CI" if key else "mean, 95% CI"))
 
     if bound_column and bound_column in summary_df.columns:
+        # One mark per series and value: the bound differs between series when, say, the
+        # boundary is swept beside the plotted parameter (periodic rings have a lower bound).
         bound = summary_df[bound_column].to_numpy(dtype=float)
-        bound_max = [float(np.nanmax(bound[x_all == i])) if np.isfinite(bound[x_all == i]).any() else np.nan
-                     for i in range(len(values))]
-        ax.scatter(np.arange(len(values)), bound_max, marker="_", s=500, color="black", linewidths=1.5,
+        marks_x, marks_y = [], []
+        for s_index, key in enumerate(series):
+            for v_index in range(len(values)):
+                cell = bound[(series_arr == key) & (x_all == v_index)]
+                if np.isfinite(cell).any():
+                    marks_x.append(v_index + offsets[s_index])
+                    marks_y.append(float(np.nanmax(cell)))
+        ax.scatter(marks_x, marks_y, marker="_", s=max(60.0, 500.0 / len(series)), color="black", linewidths=1.5,
                    label="exact bound of U", zorder=1)
 
     if baseline_column and baseline_column in summary_df.columns:

@@ -39,6 +39,7 @@ METRIC_COLUMNS = (
     "pi",
     "ci",
     "frac_fate1",
+    "alternating_share",
     "n_distinct",
     "f0",
     "f05",
