@@ -95,8 +95,9 @@ def test_two_host_devices_give_the_same_numbers():
     assert split["mean"] == single.history["mean_fitness"].tolist()
 
 
-def test_checkpoint_resume_is_byte_identical(tmp_path):
-    cfg = tiny_config(evolution={"n_generations": 5})
+@pytest.mark.parametrize("strategy", ["mu_plus_lambda", "gradient"])
+def test_checkpoint_resume_is_byte_identical(tmp_path, strategy):
+    cfg = tiny_config(evolution={"n_generations": 5, "strategy": strategy})
     reference = train(cfg, 2, progress=False)
     ckpt = tmp_path / "checkpoint.npz"
 
@@ -131,10 +132,11 @@ def test_checkpoint_resume_is_byte_identical(tmp_path):
     assert fresh.params.tobytes() == reference.params.tobytes()
 
 
-def test_many_seeds_in_one_program_agree_with_separate_runs():
+@pytest.mark.parametrize("strategy", ["mu_plus_lambda", "gradient"])
+def test_many_seeds_in_one_program_agree_with_separate_runs(strategy):
     from fatenet.training import train_seeds
 
-    cfg = tiny_config()
+    cfg = tiny_config(evolution={"strategy": strategy})
     together = train_seeds(cfg, [4, 9], progress=False)
     for seed, result in zip([4, 9], together):
         alone = train(cfg, seed, progress=False)
