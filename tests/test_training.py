@@ -71,7 +71,8 @@ def test_short_training_rises_well_above_a_random_network():
     assert metrics.loc["trained", "lateral_inhibition"]
 
 
-def test_two_host_devices_give_the_same_numbers():
+@pytest.mark.parametrize("strategy", ["mu_plus_lambda", "gradient"])
+def test_two_host_devices_give_the_same_numbers(strategy):
     """The population split over 2 CPU devices computes exactly what one device does."""
     script = textwrap.dedent(
         """
@@ -80,15 +81,15 @@ def test_two_host_devices_give_the_same_numbers():
         from helpers import tiny_config
         import jax
         from fatenet.training import train
-        r = train(tiny_config(), 5, progress=False)
+        r = train(tiny_config(evolution={"strategy": sys.argv[1]}), 5, progress=False)
         print(json.dumps({"devices": jax.local_device_count(), "params": r.params.tolist(),
                           "best": r.history["best_fitness"].tolist(), "mean": r.history["mean_fitness"].tolist()}))
         """
     )
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
-    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", script, strategy], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     split = json.loads(out.stdout.strip().splitlines()[-1])
-    single = train(tiny_config(), 5, progress=False)
+    single = train(tiny_config(evolution={"strategy": strategy}), 5, progress=False)
     assert split["devices"] == 2
     assert split["params"] == single.params.tolist()
     assert split["best"] == single.history["best_fitness"].tolist()

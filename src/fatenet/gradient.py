@@ -131,7 +131,9 @@ def batch_estimate(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, f
     def block(carry, xi):
         return lax.scan(step, carry, xi)
 
-    weights0 = jnp.zeros((n_rep, SCORE_GRID_POINTS), flat.dtype)
+    # Built from s0 so that, inside shard_map over several devices, the carry varies over the
+    # device axis like the states do (a plain zeros array would not, and scan rejects that).
+    weights0 = jnp.broadcast_to(jnp.zeros_like(s0[:, :1]), (n_rep, SCORE_GRID_POINTS))
     (final, weights), _, _ = scan_noise_blocks(block, (s0, weights0), k_noise, shape, sim.n_steps)
     jacobian = jax.jacrev(model.apply_flat)(flat, jnp.linspace(0.0, 1.0, SCORE_GRID_POINTS))  # (grid, D)
     patterns = apply_threshold(final)
