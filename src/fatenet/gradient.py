@@ -148,6 +148,16 @@ def batch_estimate(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, f
     return jnp.where(valid, utility, INVALID_FITNESS), s_pat, s_rep, valid, gradient
 
 
+def ordered_mean(x: jax.Array) -> jax.Array:
+    """Mean over the leading axis, summed strictly in index order.
+
+    A plain ``jnp.mean`` over an axis split across devices sums per device first, which
+    changes the last bits with the device count; this does not.
+    """
+    total, _ = lax.scan(lambda acc, v: (acc + v, None), jnp.zeros_like(x[0]), x)
+    return total / x.shape[0]
+
+
 def make_gradient_step(config: Config):
     """``(init(seed) -> GradientState, step(state, settings, ()) -> (state, record))``, neither jitted.
 
@@ -182,12 +192,12 @@ def make_gradient_step(config: Config):
         key, eval_key, _ = random.split(state.key, 3)
         copies = jnp.broadcast_to(state.params, (n_batches, state.params.shape[0]))
         fitness, s_pat, s_rep, valid, gradients = estimate(copies, random.split(eval_key, n_batches), settings)
-        utility = jnp.mean(fitness)  # -inf if any batch is invalid
+        utility = ordered_mean(fitness)  # -inf if any batch is invalid
         improved = utility > state.best_fitness
         best_fitness = jnp.where(improved, utility, state.best_fitness)
         best_params = jnp.where(improved, state.params, state.best_params)
         # Ascent: optax minimises, so it is handed the negated gradient; an invalid step is skipped.
-        updates, opt_state = optimiser.update(-jnp.mean(gradients, axis=0), state.opt_state, state.params)
+        updates, opt_state = optimiser.update(-ordered_mean(gradients), state.opt_state, state.params)
         ok = jnp.all(valid)
         params = jnp.where(ok, optax.apply_updates(state.params, updates), state.params)
         opt_state = jax.tree_util.tree_map(lambda new, old: jnp.where(ok, new, old), opt_state, state.opt_state)
