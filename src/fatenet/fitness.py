@@ -55,6 +55,11 @@ class FitnessResult(NamedTuple):
 _CHECK_GRID = jnp.linspace(0.0, 1.0, 11)
 
 
+def is_valid(flat: jax.Array, f, final: jax.Array) -> jax.Array:
+    """True when the parameters, f on a grid of [0, 1] and the final states are all finite."""
+    return jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(f(_CHECK_GRID))) & jnp.all(jnp.isfinite(final))
+
+
 def tabulated(f, n_points: int):
     """Approximation of f on [0, 1]: f at ``n_points`` evenly spaced points, linearly interpolated.
 
@@ -89,7 +94,7 @@ def individual_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: st
         utility, s_pat, s_rep = compute_soft_utility(patterns, settings.bandwidth)
     else:
         utility, s_pat, s_rep = compute_hard_utility(patterns)
-    valid = jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(exact(_CHECK_GRID))) & jnp.all(jnp.isfinite(final))
+    valid = is_valid(flat, exact, final)
     utility = jnp.where(valid & jnp.isfinite(utility), utility, INVALID_FITNESS)
     return FitnessResult(utility, s_pat, s_rep, valid)
 

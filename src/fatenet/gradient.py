@@ -58,6 +58,7 @@ from .dynamics import (
 from .fitness import (
     INVALID_FITNESS,
     FitnessSettings,
+    is_valid,
     make_population_fitness,
     shard_over_devices,
 )
@@ -68,7 +69,6 @@ from .utility_function import (
     leave_one_out_utilities,
 )
 
-_CHECK_GRID = jnp.linspace(0.0, 1.0, 11)
 SCORE_GRID_POINTS = 129
 """Grid of sbar on which df/dθ is taken and linearly interpolated for the score (see batch_estimate)."""
 START_STREAM = 0x7374  # "st": keys the evaluation of the candidate starting networks
@@ -143,8 +143,7 @@ def batch_estimate(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, f
         utility, s_pat, s_rep = compute_hard_utility(patterns)
     advantage = utility - leave_one_out_utilities(patterns, kind, settings.bandwidth)
     gradient = (advantage @ weights) @ jacobian
-    valid = (jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(f(_CHECK_GRID))) & jnp.all(jnp.isfinite(final))
-             & jnp.isfinite(utility) & jnp.all(jnp.isfinite(gradient)))
+    valid = is_valid(flat, f, final) & jnp.isfinite(utility) & jnp.all(jnp.isfinite(gradient))
     return jnp.where(valid, utility, INVALID_FITNESS), s_pat, s_rep, valid, gradient
 
 
