@@ -1,4 +1,4 @@
-# fatenet study: train -> evaluate -> aggregate -> figure (see README.md).
+# fatenet study: train -> evaluate -> aggregate -> figure, then results/report.html (see README.md).
 # This file stays thin; the rules live in workflow/rules/, the logic in src/fatenet/.
 from snakemake.utils import min_version, validate
 
@@ -25,3 +25,7 @@ rule all:
     default_target: True
     input:
         study_targets(),
+
+
+onsuccess:
+    build_report(workflow, config)

@@ -195,7 +195,7 @@ def main(argv=None) -> dict:
 
     # fatenet: one jitted call per generation; exact f, then the opt-in tabulated approximation.
     def fatenet_generation_timer(cfg):
-        init, step = make_generation_step(cfg)
+        init, step, _ = make_generation_step(cfg)
         state = {"s": init(args.seed)}
 
         def fatenet_generation():

@@ -1,4 +1,4 @@
-"""The exact utility bound: SPEC/issue values for N = 7, a hand case, and an independent brute force."""
+"""The exact utility bound: the worked values for N = 7, a hand case, and an independent brute force."""
 
 import itertools
 import math

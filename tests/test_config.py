@@ -1,4 +1,4 @@
-"""Configuration: defaults from SPEC, and every invalid setting named with its value and what is allowed."""
+"""Configuration: the seed notebook's defaults, and every invalid setting named with its value and what is allowed."""
 
 import pytest
 

@@ -9,7 +9,6 @@ from fatenet.dynamics import (
     NOISE_BLOCK,
     apply_threshold,
     euler_maruyama_step,
-    gaussian_noise,
     neighbour_average,
     run_multiple_replicates,
     simulate,
@@ -58,25 +57,6 @@ def test_step_is_the_euler_maruyama_formula():
 def test_step_clips_to_unit_interval():
     out = euler_maruyama_step(jnp.array([0.01, 0.99]), jnp.array([-100.0, 100.0]), lambda s: 0 * s, 0.01, 1.0)
     assert out.tolist() == [0.0, 1.0]
-
-
-def test_gaussian_noise_is_standard_normal_and_deterministic():
-    z = gaussian_noise(jax.random.PRNGKey(0), (1001, 101))
-    assert z.shape == (1001, 101)
-    assert abs(float(jnp.mean(z))) < 0.01
-    assert float(jnp.std(z)) == pytest.approx(1.0, abs=0.01)
-    assert float(jnp.mean(jnp.abs(z) > 1.96)) == pytest.approx(0.05, abs=0.005)
-    assert jnp.array_equal(z, gaussian_noise(jax.random.PRNGKey(0), (1001, 101)))
-    assert not jnp.array_equal(z, gaussian_noise(jax.random.PRNGKey(1), (1001, 101)))
-
-
-def test_noise_does_not_depend_on_the_global_threefry_setting():
-    key = jax.random.PRNGKey(5)
-    with jax.threefry_partitionable(True):
-        a = gaussian_noise(key, (64,))
-    with jax.threefry_partitionable(False):
-        b = gaussian_noise(key, (64,))
-    assert jnp.array_equal(a, b)
 
 
 def test_without_drift_or_noise_the_initial_state_stays():

@@ -52,8 +52,36 @@ def test_evaluate_tables():
     assert again.metrics.equals(ev.metrics) and again.patterns.equals(ev.patterns)
 
 
+def test_fine_dt_metric_is_a_direct_resimulation_and_kymographs_are_the_first_replicates():
+    import jax
+    import jax.numpy as jnp
+
+    from fatenet.dynamics import simulate
+    from fatenet.evaluation import DT_TOLERANCE, EVALUATION_STREAM, FINE_DT_STREAM
+    from fatenet.utility_function import compute_hard_utility
+
+    cfg = tiny_config(simulation={"t_final": 1.0})
+    model = RegulatoryNetwork()
+    params = np.asarray(model.init_population(jax.random.PRNGKey(1), 1)[0]) * 4.0
+    ev = evaluate(cfg, params, 3)
+    m = ev.metrics.set_index("network")
+    key = jax.random.fold_in(jax.random.PRNGKey(3), EVALUATION_STREAM)
+    sim = cfg.simulation
+    f = lambda s: model.apply_flat(jnp.asarray(params), s)  # noqa: E731
+    # dt / 4 with the same simulated time: four times the steps, on the documented key.
+    final = simulate(f, jax.random.fold_in(key, FINE_DT_STREAM), sim.n_cells, 64, 4 * sim.n_steps, sim.dt / 4,
+                     sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread)
+    fine = float(compute_hard_utility((final >= 0.5).astype(jnp.float32))[0])
+    assert m.loc["trained", "utility_fine_dt"] == pytest.approx(fine, abs=1e-6)
+    assert m.loc["trained", "dt_sensitive"] == (abs(fine - m.loc["trained", "utility"]) > DT_TOLERANCE)
+    # The kymograph's replicates are the evaluation's first replicates: same final fates.
+    times, states = ev.kymographs["trained"]
+    assert times[0] == 0.0 and times[-1] == pytest.approx(sim.t_final) and states.shape[1:] == (4, 7)
+    np.testing.assert_array_equal((states[-1] >= 0.5).astype(int), ev.shown["trained"][:4])
+
+
 def test_wrong_parameter_count_is_rejected():
-    with pytest.raises(ValueError, match="params have 5 values but network"):
+    with pytest.raises(ValueError, match="params have 5 values but the mlp network"):
         evaluate(tiny_config(), np.zeros(5), 0)
 
 

@@ -11,7 +11,7 @@ from jax.scipy.stats import norm
 
 from fatenet.dynamics import drift, simulate
 from fatenet.fitness import FitnessSettings
-from fatenet.gradient import batch_estimate, score_coefficients
+from fatenet.strategies.gradient import batch_estimate, score_coefficients
 from fatenet.neural_network import RegulatoryNetwork
 from fatenet.training import train
 from fatenet.utility_function import compute_soft_utility, leave_one_out_utilities
@@ -69,7 +69,7 @@ def test_estimate_matches_an_exact_reference_on_the_same_paths(boundary, net_key
     model = RegulatoryNetwork.from_config(cfg.network)
     # Network 3 x 3 pushes cells hard against 0 (many clipped steps); network 1 keeps them inside.
     flat = model.init_population(jax.random.PRNGKey(net_key), 1)[0] * scale
-    key = jax.random.PRNGKey(11)
+    key = jax.random.PRNGKey(12)  # a stream whose replicates end in different patterns (a non-zero estimate)
     settings = FitnessSettings.from_configs(cfg.simulation, cfg.evolution)
     utility, _, _, valid, gradient = batch_estimate(model, cfg.simulation, "soft", flat, key, settings)
     _, ref_utility, ref_gradient = _reference_estimate(model, cfg.simulation, flat, key, settings)

@@ -1,4 +1,4 @@
-"""The regulatory network: SPEC's 97 parameters, flat vectors, population apply, a valid jit argument."""
+"""The regulatory network: the seed's 97 parameters, flat vectors, population apply, a valid jit argument."""
 
 import jax
 import jax.numpy as jnp
@@ -79,3 +79,42 @@ def test_other_activations_build(activation):
 def test_bad_architecture_is_rejected(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         RegulatoryNetwork(**kwargs)
+
+
+def test_piecewise_linear_interpolates_its_knot_values_by_hand():
+    from fatenet.neural_network import PiecewiseLinear
+
+    model = PiecewiseLinear(n_knots=5)  # knots at 0, 0.25, 0.5, 0.75, 1
+    values = jnp.array([1.0, 3.0, -1.0, 0.0, 2.0])
+    sbar = jnp.array([0.0, 0.125, 0.25, 0.4, 0.5, 0.7, 0.9, 1.0])
+    # by hand: halfway 1..3 = 2; 0.4 is 60% from 3 to -1 = 0.6; 0.7 is 80% from -1 to 0 = -0.2; 0.9 is 60% from 0 to 2
+    expected = [1.0, 2.0, 3.0, 0.6, -1.0, -0.2, 1.2, 2.0]
+    np.testing.assert_allclose(model.apply_flat(values, sbar), expected, atol=1e-6)
+    assert model.n_params == 5 and model.init_flat(jax.random.PRNGKey(0)).shape == (5,)
+    np.testing.assert_allclose(model.knots, [0, 0.25, 0.5, 0.75, 1])
+
+
+def test_output_scale_and_max_rate_act_on_both_architectures():
+    from fatenet.config import NetworkConfig
+    from fatenet.neural_network import make_network
+
+    sbar = jnp.linspace(0.0, 1.0, 11)
+    for arch in ("mlp", "piecewise_linear"):
+        base = make_network(NetworkConfig(architecture=arch, n_knots=4))
+        flat = base.init_flat(jax.random.PRNGKey(2)) * 3.0
+        raw = np.asarray(base.apply_flat(flat, sbar))
+        scaled = make_network(NetworkConfig(architecture=arch, n_knots=4, output_scale=2.5))
+        np.testing.assert_allclose(scaled.apply_flat(flat, sbar), 2.5 * raw, rtol=1e-6)
+        bound = 0.5 * float(np.abs(raw).max())  # half the largest |f|: the bound bites
+        bounded = make_network(NetworkConfig(architecture=arch, n_knots=4, max_rate=bound))
+        np.testing.assert_allclose(bounded.apply_flat(flat, sbar), np.clip(raw, -bound, bound), rtol=1e-6)
+
+
+def test_make_network_picks_the_architecture():
+    from fatenet.config import NetworkConfig
+    from fatenet.neural_network import PiecewiseLinear, make_network
+
+    assert isinstance(make_network(NetworkConfig()), RegulatoryNetwork)
+    pwl = make_network(NetworkConfig(architecture="piecewise_linear", n_knots=9))
+    assert isinstance(pwl, PiecewiseLinear) and pwl.n_params == 9 == NetworkConfig(
+        architecture="piecewise_linear", n_knots=9).n_params

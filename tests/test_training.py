@@ -64,9 +64,9 @@ def test_short_training_rises_well_above_a_random_network():
     cfg = Config.from_dict({"simulation": {"n_replicates": 16, "t_final": 5.0},
                             "evolution": {"population_size": 10, "n_generations": 10},
                             "evaluation": {"n_replicates": 128}})
-    result = train(cfg, 0, progress=False)
+    result = train(cfg, 1, progress=False)
     assert result.fitness > result.history["mean_fitness"].iloc[0] + 0.2
-    metrics = evaluate(cfg, result.params, 0, train_fitness=result.fitness).metrics.set_index("network")
+    metrics = evaluate(cfg, result.params, 1, train_fitness=result.fitness).metrics.set_index("network")
     assert metrics.loc["trained", "utility"] > metrics.loc["random", "utility"] + 0.3
     assert metrics.loc["trained", "lateral_inhibition"]
 
@@ -147,3 +147,36 @@ def test_many_seeds_in_one_program_agree_with_separate_runs(strategy):
         assert list(result.history.columns) == list(HISTORY_COLUMNS)
     with pytest.raises(ValueError, match="seeds"):
         train_seeds(cfg, [])
+
+
+@pytest.mark.parametrize("strategy", ["mu_plus_lambda", "cma_es", "gradient"])
+def test_generations_scanned_in_blocks_equal_the_per_generation_loop(tmp_path, strategy):
+    """One compiled call per generation, or several generations in one lax.scan: same bits."""
+    cfg = tiny_config(evolution={"n_generations": 5, "strategy": strategy, "log_every": 5})
+    per_generation = train(cfg, 4, progress=False, generations_per_call=1)
+    for block in (2, 5):
+        scanned = train(cfg, 4, progress=False, generations_per_call=block)
+        assert scanned.params.tobytes() == per_generation.params.tobytes()
+        pd.testing.assert_frame_equal(scanned.history, per_generation.history, check_exact=True)
+        pd.testing.assert_frame_equal(scanned.selection, per_generation.selection, check_exact=True)
+
+    class Stop(Exception):
+        pass
+
+    class StopAtGeneration3:  # stops the run once generation 3 has been reported (after the first checkpoint)
+        def write(self, text):
+            if "gen    3/5" in text:
+                raise Stop
+
+        def flush(self):
+            pass
+
+    saved = {}
+    for block in (1, 2):
+        ckpt = tmp_path / f"block{block}" / "checkpoint.npz"
+        ckpt.parent.mkdir()
+        with pytest.raises(Stop):
+            train(cfg.replace({"evolution.log_every": 1}), 4, stream=StopAtGeneration3(), checkpoint=ckpt,
+                  checkpoint_every=2, generations_per_call=block)
+        saved[block] = ckpt.read_bytes()
+    assert saved[1] == saved[2]

@@ -1,4 +1,4 @@
-"""Utilities against hand-computed entropies (SPEC section 3 worked values and small cases)."""
+"""Utilities against hand-computed entropies (the README's worked values and small cases)."""
 
 import itertools
 import math
@@ -16,7 +16,9 @@ from fatenet.utility_function import (
     information_decomposition,
     leave_one_out_utilities,
     miller_madow_pattern_entropy,
+    pattern_counts,
     soft_pattern_entropy,
+    soft_pattern_entropy_of_counts,
 )
 
 ALT = [0, 1, 0, 1, 0, 1, 0]
@@ -127,3 +129,54 @@ def test_leave_one_out_hand_computed():
     patterns = jnp.array([[0, 1], [0, 1], [1, 1]], jnp.float32)
     h34 = -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25))
     np.testing.assert_allclose(np.asarray(leave_one_out_utilities(patterns)), [h34 - 0.5, h34 - 0.5, 1.0], rtol=1e-6)
+
+
+def pairwise_reference(x: np.ndarray):
+    """The definitions by brute force: c_r = rows equal to row r; H = -mean log2(c_r / R)."""
+    equal = np.all(x[:, None, :] == x[None, :, :], axis=-1)
+    c = equal.sum(axis=1)
+    r = len(x)
+    entropy = -np.mean(np.log2(c / r))
+    distinct = int(round(np.sum(1.0 / c)))
+    return entropy, distinct
+
+
+@pytest.mark.parametrize("n_cells", [1, 3, 7, 31, 32, 33, 64, 70])
+def test_pattern_counting_equals_the_pairwise_definition(n_cells):
+    rng = np.random.default_rng(n_cells)
+    for r, p_one, n_templates in [(1, 0.5, 1), (40, 0.5, 3), (300, 0.2, 20), (257, 0.5, 300)]:
+        # Rows drawn from a few templates, so that patterns repeat, and flipped at random.
+        templates = rng.random((n_templates, n_cells)) < p_one
+        x = templates[rng.integers(0, n_templates, r)]
+        x = x ^ (rng.random(x.shape) < 0.02)
+        x = x.astype(np.float32)
+        entropy, distinct = pairwise_reference(x)
+        counts = np.asarray(pattern_counts(jnp.asarray(x)))
+        assert counts.sum() == r and np.count_nonzero(counts) == distinct
+        d = information_decomposition(jnp.asarray(x))
+        assert int(d["n_distinct"]) == distinct
+        assert float(d["s_rep"]) == pytest.approx(entropy / n_cells, abs=1e-5)
+        mm = (entropy + (distinct - 1) / (2 * r * math.log(2))) / n_cells
+        assert float(d["s_rep_mm"]) == pytest.approx(mm, abs=1e-5)
+        # the same numbers inside jit
+        assert int(jax.jit(distinct_patterns)(jnp.asarray(x))) == distinct
+
+
+def test_soft_entropy_of_counts_equals_the_pairwise_soft_entropy():
+    rng = np.random.default_rng(0)
+    x = (rng.random((200, 9)) < 0.4).astype(np.float32)
+    x[:120] = x[0]
+    distinct, counts = np.unique(x, axis=0, return_counts=True)
+    for bandwidth in (0.1, 0.7, 2.0):
+        assert soft_pattern_entropy_of_counts(distinct, counts, bandwidth) == pytest.approx(
+            float(soft_pattern_entropy(jnp.asarray(x), bandwidth)), abs=1e-5)
+
+
+def test_soft_entropy_refuses_a_size_it_cannot_hold():
+    from fatenet.utility_function import SOFT_MAX_PATTERNS, SOFT_MAX_REPLICATES
+
+    with pytest.raises(ValueError, match=f"R = {SOFT_MAX_REPLICATES + 1} replicates exceeds"):
+        soft_pattern_entropy(jnp.zeros((SOFT_MAX_REPLICATES + 1, 3)))
+    many = np.unpackbits(np.arange(SOFT_MAX_PATTERNS + 1, dtype=">u2").view(np.uint8)).reshape(-1, 16)
+    with pytest.raises(ValueError, match="distinct patterns"):
+        soft_pattern_entropy_of_counts(many, np.ones(len(many)))

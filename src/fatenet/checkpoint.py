@@ -1,15 +1,24 @@
 """Training checkpoints: the whole training state in one ``.npz``, written atomically.
 
 A checkpoint holds every leaf of the training state (random key, strategy state, best-ever
-params and fitness), the history rows so far, and the JSON of the config and seed it belongs
-to. Resuming from it continues the exact random stream, so an interrupted and resumed run
-ends byte-identical to an uninterrupted one. Plain arrays only (no pickle).
+params and fitness), the history rows so far, and the JSON of what it belongs to: the
+settings that determine training (``Config.training_dict``), the seed, and the versions of
+the packages that compute the numbers. Resuming from it continues the exact random stream,
+so an interrupted and resumed run ends byte-identical to an uninterrupted one. Plain arrays
+only (no pickle).
+
+A checkpoint that cannot be used (damaged, from another run or another package version, of
+another shape) is never fatal: ``load`` moves it aside (``checkpoint.npz.rejected``, then
+``.rejected-2``, ...), says why, and training starts from scratch.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
+import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +29,22 @@ from .io import write_npz
 
 _IDENTITY = "identity_json"
 _GENERATION = "generation"
+_VERSIONED = ("fatenet", "jax", "jaxlib", "evosax")
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
 
 
 def identity(config_dict: dict, seed: int) -> str:
-    """What a checkpoint must match to be resumed: the run's config and seed."""
-    return json.dumps({"config": config_dict, "seed": int(seed)}, sort_keys=True)
+    """What a checkpoint must match to be resumed: the training settings, seed and package versions."""
+    return json.dumps({"config": config_dict, "seed": int(seed), "versions": _versions()}, sort_keys=True)
 
 
 def save(path: str | os.PathLike, state: Any, history: dict[str, np.ndarray], generation: int,
@@ -37,19 +57,54 @@ def save(path: str | os.PathLike, state: Any, history: dict[str, np.ndarray], ge
     write_npz(arrays, path)
 
 
-def load(path: str | os.PathLike, template: Any, ident: str):
-    """``(state, history, generation)`` from ``path``, or None when it is absent or for another run.
+class _Unusable(Exception):
+    pass
 
-    ``template`` is a state of the right structure (e.g. a fresh initial state).
+
+def _read(path: Path, template: Any, ident: str):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if _IDENTITY not in data.files or bytes(data[_IDENTITY]).decode() != ident:
+                raise _Unusable("it belongs to other settings, another seed or other package versions")
+            leaves, treedef = jax.tree_util.tree_flatten(template)
+            restored = []
+            for i, leaf in enumerate(leaves):
+                saved = data[f"state_{i:03d}"]
+                if saved.shape != np.shape(leaf):
+                    raise _Unusable(f"state array {i} has shape {saved.shape}, not {np.shape(leaf)}")
+                restored.append(np.array(saved, dtype=np.asarray(leaf).dtype))
+            history = {key[len("history_"):]: np.array(data[key]) for key in data.files if key.startswith("history_")}
+            generation = int(data[_GENERATION])
+    except _Unusable:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as error:
+        raise _Unusable(f"it cannot be read ({type(error).__name__}: {error})") from None
+    return jax.tree_util.tree_unflatten(treedef, restored), history, generation
+
+
+def set_aside(path: Path) -> Path:
+    """Rename ``path`` to the first free ``<name>.rejected[-n]`` beside it; return the new path."""
+    for n in range(1, 10_000):
+        target = path.with_name(path.name + (".rejected" if n == 1 else f".rejected-{n}"))
+        if not target.exists():
+            os.replace(path, target)
+            return target
+    raise RuntimeError(f"too many rejected checkpoints beside {path}")
+
+
+def load(path: str | os.PathLike, template: Any, ident: str, stream=None):
+    """``(state, history, generation)`` from ``path``, or None when there is none to resume.
+
+    ``template`` is a state of the right structure (e.g. a fresh initial state). An unusable
+    checkpoint is moved aside with a message on ``stream`` (default stderr), and None returned.
     """
     path = Path(path)
     if not path.exists():
         return None
-    with np.load(path, allow_pickle=False) as data:
-        if bytes(data[_IDENTITY]).decode() != ident:
-            return None
-        leaves, treedef = jax.tree_util.tree_flatten(template)
-        restored = [np.array(data[f"state_{i:03d}"], dtype=np.asarray(leaf).dtype) for i, leaf in enumerate(leaves)]
-        history = {key[len("history_"):]: np.array(data[key]) for key in data.files if key.startswith("history_")}
-        generation = int(data[_GENERATION])
-    return jax.tree_util.tree_unflatten(treedef, restored), history, generation
+    try:
+        return _read(path, template, ident)
+    except _Unusable as reason:
+        moved = set_aside(path)
+        print(f"warning: not resuming from {path}: {reason}; moved it to {moved.name} and training from scratch",
+              file=stream or sys.stderr, flush=True)
+        return None

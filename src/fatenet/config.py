@@ -1,10 +1,11 @@
 """Settings of a fatenet run: the one home of defaults and of the rules for valid values.
 
-Four frozen sections mirror the study's ``config.yaml``::
+Four frozen sections mirror the study's ``config.yaml`` (the model they describe is in the
+README, "The model")::
 
-    simulation: tissue and stochastic dynamics (SPEC section 1)
-    network:    the regulatory MLP f(sbar)      (SPEC section 2)
-    evolution:  the optimiser and its fitness   (SPEC sections 3-4)
+    simulation: tissue and stochastic dynamics
+    network:    the regulatory function f(sbar)
+    evolution:  the optimiser and its fitness
     evaluation: fresh-replicate scoring of a trained network
 
 ``Config.from_dict`` accepts a nested mapping (missing keys take the defaults below)
@@ -20,8 +21,10 @@ from typing import Any, Mapping
 
 BOUNDARIES = ("open", "fixed", "periodic")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
+ARCHITECTURES = ("mlp", "piecewise_linear")
 STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
 FITNESSES = ("soft", "hard")
+FINAL_CHOICES = ("rescored", "best_ever")
 
 
 class ConfigError(ValueError):
@@ -64,7 +67,7 @@ def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True)
 class SimulationConfig:
-    """A row of ``n_cells`` cells integrated by Euler-Maruyama (SPEC section 1)."""
+    """A row of ``n_cells`` cells integrated by Euler-Maruyama (README, "The model")."""
 
     n_cells: int = 7
     n_replicates: int = 50
@@ -95,12 +98,24 @@ class SimulationConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """The regulatory MLP: scalar sbar -> scalar ds/dt (SPEC section 2)."""
+    """The regulatory function f: scalar sbar -> scalar ds/dt (README, "The model").
 
+    ``architecture: mlp`` (the seed's) is a Flax MLP with ``hidden_dims`` and ``activation``;
+    ``piecewise_linear`` holds the values of f at ``n_knots`` evenly spaced points of [0, 1]
+    and is linear in between. Either output is multiplied by ``output_scale`` and, with
+    ``max_rate`` > 0, clipped to [-max_rate, max_rate]: the fastest a cell's state may change
+    (0, the default, sets no bound).
+    """
+
+    architecture: str = "mlp"
     hidden_dims: tuple[int, ...] = (8, 8)
     activation: str = "tanh"
+    n_knots: int = 17
+    output_scale: float = 1.0
+    max_rate: float = 0.0
 
     def __post_init__(self) -> None:
+        _check_choice("network.architecture", self.architecture, ARCHITECTURES)
         dims = self.hidden_dims
         if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
             _fail("network.hidden_dims", dims, "must be a non-empty list of integers >= 1")
@@ -109,21 +124,26 @@ class NetworkConfig:
             _fail("network.hidden_dims", list(dims), "must be a non-empty list of integers >= 1")
         object.__setattr__(self, "hidden_dims", dims)
         _check_choice("network.activation", self.activation, ACTIVATIONS)
+        _check_int("network.n_knots", self.n_knots, 2)
+        _check_real("network.output_scale", self.output_scale, low=0.0, low_open=True)
+        _check_real("network.max_rate", self.max_rate, low=0.0)
 
     @property
     def n_params(self) -> int:
-        """Number of weights and biases: 97 for (8, 8)."""
+        """Length of the flat parameter vector: 97 for the (8, 8) MLP, n_knots for piecewise_linear."""
+        if self.architecture == "piecewise_linear":
+            return self.n_knots
         widths = (1, *self.hidden_dims, 1)
         return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
 
 
 @dataclass(frozen=True)
 class EvolutionConfig:
-    """The optimiser and the fitness it maximises (SPEC sections 3-4).
+    """The optimiser and the fitness it maximises (README, "The model").
 
     ``strategy: gradient`` takes one Adam step of size ``learning_rate`` per generation on a
     score-function gradient estimated from ``population_size`` batches of replicates (see
-    ``fatenet.gradient``); ``mutation_std`` and ``elite_fraction`` do not apply to it, and
+    ``fatenet.strategies.gradient``); ``mutation_std`` and ``elite_fraction`` do not apply to it, and
     ``learning_rate`` applies to it only. ``initial_std`` is the starting search width of
     ``cma_es`` and ``snes`` (which adapt it); ``open_es`` samples with a constant width of
     ``mutation_std``, ``mu_plus_lambda`` mutates with it.
@@ -131,6 +151,11 @@ class EvolutionConfig:
     ``f_table_points`` (opt-in approximation, default 0 = exact): during training only, f is
     evaluated once per individual and generation at that many points of [0, 1] and linearly
     interpolated inside the simulation. Evaluation always uses the exact network.
+
+    ``final_choice`` (``fatenet.selection``): ``rescored`` re-scores the best network ever seen,
+    the optimiser's mean and the ``rescore_candidates`` fittest of the last generation on
+    ``rescore_replicates`` fresh tissues and keeps the best; ``best_ever`` keeps the notebook's
+    rule (the network with the best training score).
     """
 
     strategy: str = "mu_plus_lambda"
@@ -145,6 +170,9 @@ class EvolutionConfig:
     log_every: int = 10
     learning_rate: float = 0.003
     initial_std: float = 0.5
+    final_choice: str = "rescored"
+    rescore_replicates: int = 1000
+    rescore_candidates: int = 4
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
@@ -162,6 +190,9 @@ class EvolutionConfig:
         _check_int("evolution.log_every", self.log_every, 1)
         _check_real("evolution.learning_rate", self.learning_rate, low=0.0, low_open=True)
         _check_real("evolution.initial_std", self.initial_std, low=0.0, low_open=True)
+        _check_choice("evolution.final_choice", self.final_choice, FINAL_CHOICES)
+        _check_int("evolution.rescore_replicates", self.rescore_replicates, 2)
+        _check_int("evolution.rescore_candidates", self.rescore_candidates, 1)
         if self.strategy == "gradient" and self.f_table_points:
             _fail("evolution.f_table_points", points, "must be 0 with strategy gradient (it differentiates the exact f)")
         if self.strategy == "open_es" and self.population_size % 2:
@@ -189,6 +220,11 @@ class EvaluationConfig:
         _check_int("evaluation.n_replicates", self.n_replicates, 2)
         _check_int("evaluation.n_shown", self.n_shown, 1)
 
+
+OUTPUT_NEUTRAL = {"evolution": ("log_every",)}
+"""Settings that change how a run reports progress, never its numbers."""
+TRAINING_SECTIONS = ("simulation", "network", "evolution")
+"""The sections that determine a trained network (the evaluation section does not)."""
 
 _SECTIONS = {
     "simulation": SimulationConfig,
@@ -234,13 +270,27 @@ class Config:
             sections[key] = section_cls(**value)
         return cls(**sections)
 
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        """Plain nested dict (tuples as lists) that ``from_dict`` reads back to an equal Config."""
+    def to_dict(self, sections: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+        """Plain nested dict (tuples as lists) that ``from_dict`` reads back to an equal Config.
+
+        With ``sections``, only those sections, and without the OUTPUT_NEUTRAL settings.
+        """
         out = {}
-        for name in _SECTIONS:
+        for name in sections or _SECTIONS:
             section = dataclasses.asdict(getattr(self, name))
+            if sections is not None:
+                section = {k: v for k, v in section.items() if k not in OUTPUT_NEUTRAL.get(name, ())}
             out[name] = {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
         return out
+
+    def training_dict(self) -> dict[str, dict[str, Any]]:
+        """The settings that determine a trained network: ``to_dict`` without the evaluation
+        section and without OUTPUT_NEUTRAL settings. Training depends on exactly these."""
+        return self.to_dict(sections=TRAINING_SECTIONS)
+
+    def evaluation_dict(self) -> dict[str, dict[str, Any]]:
+        """The settings that determine an evaluation: ``to_dict`` without OUTPUT_NEUTRAL settings."""
+        return self.to_dict(sections=tuple(_SECTIONS))
 
     def replace(self, dotted: Mapping[str, Any]) -> "Config":
         """A copy with settings changed by dotted name, e.g. ``{"simulation.noise_strength": 0.05}``."""

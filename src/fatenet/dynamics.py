@@ -1,4 +1,4 @@
-"""Stochastic tissue dynamics (SPEC section 1).
+"""Stochastic tissue dynamics (README, "The model").
 
 A row of ``n_cells`` cells with states in [0, 1]. Every step, every cell:
 
@@ -7,11 +7,9 @@ A row of ``n_cells`` cells with states in [0, 1]. Every step, every cell:
 where ``sbar`` is the mean of the neighbours that exist (``boundary`` = open, fixed or
 periodic). States may carry any leading batch axes: ``(..., n_cells)``.
 
-Random numbers are the dominant cost of a fitness evaluation, so the noise is drawn in
-blocks of ``NOISE_BLOCK`` steps (one threefry call per block, non-partitionable variant) and
-turned into normals by the Box-Muller transform, which is exact and cheaper than the
-inverse-erf transform on CPU. The stream is a pure function of the key: the same key gives
-the same trajectory whether one network or a whole population is simulated.
+The noise comes from ``fatenet.noise``: every normal is a pure function of the simulation's
+key, the time step and the cell element, so the same key gives the same trajectory whether
+one network or a whole population is simulated, and however many steps are drawn at once.
 """
 
 from __future__ import annotations
@@ -20,12 +18,16 @@ from typing import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax, random
 
 from .config import BOUNDARIES
+from .noise import step_normals, stream_seed, uniforms
 
 NOISE_BLOCK = 250
-"""Steps whose noise is drawn in one call (a speed setting; it fixes the random stream)."""
+"""Most steps whose noise is drawn in one call (a speed and memory setting; results never depend on it)."""
+BLOCK_ELEMENTS = 2**22
+"""Most normals drawn in one call per simulation (fewer steps per block for very large tissues)."""
 
 RegulatoryFunction = Callable[[jax.Array], jax.Array]
 
@@ -74,41 +76,38 @@ def euler_maruyama_step(s: jax.Array, xi: jax.Array, f: RegulatoryFunction, dt: 
     return noisy_update(drift(s, f, dt, boundary)[1], xi, dt, noise_strength, boundary)
 
 
-def gaussian_noise(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
-    """Standard normals by Box-Muller from threefry uniforms (non-partitionable stream)."""
-    size = 1
-    for d in shape:
-        size *= d
-    half = (size + 1) // 2
-    with jax.threefry_partitionable(False):
-        u = random.uniform(key, (2, half), dtype=dtype, minval=jnp.finfo(dtype).tiny, maxval=1.0)
-    radius = jnp.sqrt(-2.0 * jnp.log(u[0]))
-    angle = (2.0 * jnp.pi) * u[1]
-    z = jnp.concatenate([radius * jnp.cos(angle), radius * jnp.sin(angle)])
-    return z[:size].reshape(shape)
+def block_steps(shape: tuple[int, ...]) -> int:
+    """Steps drawn per block for states of ``shape``: NOISE_BLOCK, fewer when a step is large."""
+    size = max(1, int(np.prod(shape, dtype=np.int64)))
+    return int(min(NOISE_BLOCK, max(1, BLOCK_ELEMENTS // size)))
 
 
 def scan_noise_blocks(block: Callable, carry, key: jax.Array, shape: tuple[int, ...], n_steps: int):
     """Feed ``n_steps`` steps of standard normals of ``shape`` to ``block(carry, xi) -> (carry, out)``.
 
-    The normals come in ``n_steps // NOISE_BLOCK`` blocks of ``NOISE_BLOCK`` steps (scanned),
-    then one shorter block for the remainder; block ``b`` is drawn from ``split(key, n_blocks + 1)[b]``.
-    Returns ``(carry, outs of the full blocks stacked, out of the remainder or None)``. Every
-    simulation path draws its noise here, so they all see the same random stream.
+    The normals of steps ``0 .. n_steps - 1`` of ``key``'s stream (``fatenet.noise``) come in
+    ``n_steps // B`` scanned blocks of ``B = block_steps(shape)`` steps, then one shorter block
+    for the remainder. Returns ``(carry, outs of the full blocks stacked, out of the remainder
+    or None)``. Every simulation path draws its noise here, so they all see the same stream.
     """
-    n_blocks, tail = divmod(int(n_steps), NOISE_BLOCK)
-    keys = random.split(key, n_blocks + 1)
-    carry, outs = lax.scan(lambda c, k: block(c, gaussian_noise(k, (NOISE_BLOCK, *shape))), carry, keys[:n_blocks])
+    seed = stream_seed(key)
+    size = block_steps(shape)
+    n_blocks, tail = divmod(int(n_steps), size)
+
+    def body(c, index):
+        return block(c, step_normals(seed, index * jnp.uint32(size), size, shape))
+
+    carry, outs = lax.scan(body, carry, jnp.arange(n_blocks, dtype=jnp.uint32))
     tail_out = None
     if tail:
-        carry, tail_out = block(carry, gaussian_noise(keys[n_blocks], (tail, *shape)))
+        carry, tail_out = block(carry, step_normals(seed, n_blocks * size, tail, shape))
     return carry, outs, tail_out
 
 
 def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
                    ic_spread: float = 0.1) -> jax.Array:
-    """I.i.d. uniform states on [ic_mean - ic_spread, ic_mean + ic_spread]."""
-    return random.uniform(key, shape, minval=ic_mean - ic_spread, maxval=ic_mean + ic_spread)
+    """I.i.d. uniform states on [ic_mean - ic_spread, ic_mean + ic_spread] (``noise.uniforms``)."""
+    return (ic_mean - ic_spread) + (2.0 * ic_spread) * uniforms(key, shape).reshape(shape)
 
 
 def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,

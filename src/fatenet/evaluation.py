@@ -12,13 +12,23 @@ network and for a freshly initialised random one, and returns
   for the trained network the training fitness and its gap to the fresh fitness (the training
   fitness measure averaged over fresh batches of the training's replicate count), and the
   exact upper bound of U for the tissue's size and boundary (``bounds``; NaN beyond 20 cells);
+  for the trained network also ``utility_fine_dt``, U of the same number of replicates
+  re-simulated with the time step ``dt / FINE_DT_FACTOR`` (same ``t_final``, key
+  ``fold_in(evaluation key, FINE_DT_STREAM)``), and ``dt_sensitive``, true when it differs
+  from ``utility`` by more than ``DT_TOLERANCE``: then U is a property of the integrator,
+  not of the model, and the run needs a smaller ``simulation.dt``;
 - ``patterns``: every observed pattern with its count and frequency;
 - ``f_curve``: f of both networks and the reference -tanh(5 (sbar - 0.5)) on [0, 1];
-- ``shown``: the first ``evaluation.n_shown`` patterns of each network, for heatmaps.
+- ``shown``: the first ``evaluation.n_shown`` patterns of each network, for heatmaps;
+- ``kymographs``: the states of the first ``KYMOGRAPH_REPLICATES`` replicates of each network
+  over time, ``(times, states (time, replicate, cell))`` at ``KYMOGRAPH_TIMES`` instants
+  (the same tissues as the first rows of the patterns: replicates do not depend on how many
+  are simulated).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -30,12 +40,24 @@ import pandas as pd
 from .bounds import MAX_CELLS, utility_upper_bound
 from .config import Config, NetworkConfig, SimulationConfig
 from .dynamics import apply_threshold, simulate
-from .neural_network import RegulatoryNetwork, flatten, lateral_inhibition_target
-from .utility_function import compute_hard_utility, compute_soft_utility, information_decomposition
+from .neural_network import Network, lateral_inhibition_target, make_network
+from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
 
 EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
+FINE_DT_STREAM = 0x66696E65  # "fine": the time-step check's tissues
 CURVE_POINTS = 201
 BOOTSTRAP_SAMPLES = 1000
+FINE_DT_FACTOR = 4
+"""The time-step check re-simulates with dt / FINE_DT_FACTOR."""
+DT_TOLERANCE = 0.03
+"""|U(dt / 4) - U(dt)| above this flags a run as dt_sensitive (bits per cell)."""
+KYMOGRAPH_REPLICATES = 4
+KYMOGRAPH_TIMES = 201
+METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep",
+                  "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1",
+                  "zero_crossing", "lateral_inhibition", "train_fitness", "fresh_fitness", "fitness_gap",
+                  "utility_bound", "utility_fine_dt", "dt_sensitive")
+"""The columns of ``metrics``, in order (one row per network)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +66,11 @@ class Evaluation:
     patterns: pd.DataFrame
     f_curve: pd.DataFrame
     shown: dict[str, np.ndarray]
+    kymographs: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 @partial(jax.jit, static_argnames=("model", "sim", "n_replicates"))
-def simulate_patterns(model: RegulatoryNetwork, sim: SimulationConfig, flat: jax.Array, key: jax.Array,
+def simulate_patterns(model: Network, sim: SimulationConfig, flat: jax.Array, key: jax.Array,
                       n_replicates: int) -> jax.Array:
     """Hard fate patterns (n_replicates, n_cells) of the network ``flat``."""
     params = model.unflatten(flat)
@@ -56,9 +79,24 @@ def simulate_patterns(model: RegulatoryNetwork, sim: SimulationConfig, flat: jax
     return apply_threshold(final)
 
 
+def fine_dt(sim: SimulationConfig, factor: int = FINE_DT_FACTOR) -> SimulationConfig:
+    """``sim`` with the time step divided by ``factor`` and the same simulated time."""
+    return dataclasses.replace(sim, dt=sim.dt / factor)
+
+
+def kymograph(model: Network, sim: SimulationConfig, flat: np.ndarray, key: jax.Array,
+              n_replicates: int = KYMOGRAPH_REPLICATES, n_times: int = KYMOGRAPH_TIMES):
+    """``(times (T,), states (T, n_replicates, n_cells))``: the first replicates' states over time."""
+    params = model.unflatten(jnp.asarray(flat, jnp.float32))
+    _, traj = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
+                       sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, return_trajectory=True)
+    index = np.unique(np.linspace(0, sim.n_steps, min(n_times, sim.n_steps + 1)).round().astype(int))
+    return index * sim.dt, np.asarray(traj)[index]
+
+
 def regulatory_curve(network: NetworkConfig, params, n_points: int = CURVE_POINTS) -> pd.DataFrame:
     """f on ``n_points`` evenly spaced sbar in [0, 1] beside the reference lateral-inhibition curve."""
-    model = RegulatoryNetwork.from_config(network)
+    model = make_network(network)
     sbar = np.linspace(0.0, 1.0, n_points, dtype=np.float32)
     f = np.asarray(model.apply_flat(jnp.asarray(params, jnp.float32), sbar), dtype=np.float64)
     return pd.DataFrame({"sbar": sbar.astype(np.float64), "f": f, "f_target": lateral_inhibition_target(sbar)})
@@ -78,30 +116,37 @@ def zero_crossing(sbar: np.ndarray, f: np.ndarray) -> float:
     return min(candidates) if candidates else float("nan")
 
 
-def _fitness_measure(patterns: jax.Array, kind: str, bandwidth: float) -> float:
-    if kind == "soft":
-        return float(compute_soft_utility(patterns, bandwidth)[0])
-    return float(compute_hard_utility(patterns)[0])
+def fresh_fitness(patterns: np.ndarray, batch: int, kind: str, bandwidth: float) -> float:
+    """The training fitness (``kind``) averaged over consecutive batches of ``batch`` replicates.
+
+    NaN when there are fewer replicates than one batch; a remainder is left out.
+    """
+    n_batches = patterns.shape[0] // batch
+    if not n_batches:
+        return float("nan")
+    batches = jnp.asarray(patterns[: n_batches * batch].reshape(n_batches, batch, -1), jnp.float32)
+    scores = jax.lax.map(lambda b: utility(b, kind, bandwidth)[0], batches, batch_size=64)
+    return float(np.mean(np.asarray(scores, np.float64)))
 
 
-def _network_metrics(config: Config, model: RegulatoryNetwork, flat: np.ndarray, patterns: np.ndarray) -> dict:
+def soft_utility(patterns: np.ndarray, bandwidth: float) -> float:
+    """The soft utility of hard patterns, from their distinct rows (any number of replicates)."""
+    x = np.asarray(patterns)
+    distinct, counts = np.unique(x, axis=0, return_counts=True)
+    return float(pooled_entropy(jnp.asarray(x, jnp.float32))) - soft_pattern_entropy_of_counts(distinct, counts,
+                                                                                                bandwidth)
+
+
+def _network_metrics(config: Config, model: Network, flat: np.ndarray, patterns: np.ndarray) -> dict:
     evo = config.evolution
     row = {k: float(v) for k, v in information_decomposition(jnp.asarray(patterns)).items()}
     row["n_distinct"] = int(row["n_distinct"])
-    row["soft_utility"] = float(compute_soft_utility(jnp.asarray(patterns), evo.bandwidth)[0])
+    row["soft_utility"] = soft_utility(patterns, evo.bandwidth)
     row["frac_fate1"] = float(np.mean(patterns))
     row["alternating_share"] = alternating_share(patterns)
     f0, f05, f1 = (float(v) for v in model.apply_flat(jnp.asarray(flat), jnp.array([0.0, 0.5, 1.0])))
     row.update(f0=f0, f05=f05, f1=f1, lateral_inhibition=bool(f0 > 0.0 > f1))
-    # Fresh fitness: the training measure on batches of the training's replicate count.
-    r_train = config.simulation.n_replicates
-    n_batches = patterns.shape[0] // r_train
-    if n_batches:
-        batches = patterns[: n_batches * r_train].reshape(n_batches, r_train, -1)
-        row["fresh_fitness"] = float(np.mean([_fitness_measure(jnp.asarray(b), evo.fitness, evo.bandwidth)
-                                              for b in batches]))
-    else:
-        row["fresh_fitness"] = float("nan")
+    row["fresh_fitness"] = fresh_fitness(patterns, config.simulation.n_replicates, evo.fitness, evo.bandwidth)
     return row
 
 
@@ -156,19 +201,20 @@ def patterns_table(patterns: np.ndarray) -> pd.DataFrame:
 
 def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: float | None = None) -> Evaluation:
     """Fresh-replicate evaluation of ``params`` and of a random network; see the module doc."""
-    model = RegulatoryNetwork.from_config(config.network)
+    model = make_network(config.network)
     sim, n_rep = config.simulation, config.evaluation.n_replicates
     flat = np.asarray(params, dtype=np.float32).reshape(-1)
     if flat.size != model.n_params:
-        raise ValueError(f"params have {flat.size} values but network {config.network.hidden_dims} "
-                         f"needs {model.n_params}")
+        raise ValueError(f"params have {flat.size} values but the {config.network.architecture} network of this "
+                         f"config needs {model.n_params}")
     key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), EVALUATION_STREAM)
     k_trained, k_init, k_random = jax.random.split(key, 3)
-    random_flat = np.asarray(flatten(model.init(k_init)), dtype=np.float32)
+    random_flat = np.asarray(model.init_flat(k_init), dtype=np.float32)
 
-    rows, tables, shown = [], [], {}
+    rows, tables, shown, kymographs = [], [], {}, {}
     sbar = np.linspace(0.0, 1.0, CURVE_POINTS)
     curve = {"sbar": sbar}
+    bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")
     for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
         patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep)).astype(np.int8)
         row = {"network": name, **_network_metrics(config, model, net, patterns)}
@@ -179,18 +225,28 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         is_trained = name == "trained" and train_fitness is not None
         row["train_fitness"] = float(train_fitness) if is_trained else float("nan")
         row["fitness_gap"] = row["train_fitness"] - row["fresh_fitness"] if is_trained else float("nan")
+        row["utility_bound"] = bound
+        if name == "trained":
+            row["utility_fine_dt"] = fine_dt_utility(config, net, key)
+            row["dt_sensitive"] = bool(abs(row["utility_fine_dt"] - row["utility"]) > DT_TOLERANCE)
+        else:
+            row["utility_fine_dt"], row["dt_sensitive"] = float("nan"), False
         rows.append(row)
         table = patterns_table(patterns)
         table.insert(0, "network", name)
         tables.append(table)
         shown[name] = patterns[: config.evaluation.n_shown]
+        kymographs[name] = kymograph(model, sim, net, k)
     curve["f_target"] = lateral_inhibition_target(sbar)
-    columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci",
-               "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition",
-               "train_fitness", "fresh_fitness", "fitness_gap", "utility_bound"]
-    bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")
-    for row in rows:
-        row["utility_bound"] = bound
-    metrics = pd.DataFrame(rows)[columns]
+    metrics = pd.DataFrame(rows)[list(METRIC_COLUMNS)]
     return Evaluation(metrics=metrics, patterns=pd.concat(tables, ignore_index=True),
-                      f_curve=pd.DataFrame(curve), shown=shown)
+                      f_curve=pd.DataFrame(curve), shown=shown, kymographs=kymographs)
+
+
+def fine_dt_utility(config: Config, params: np.ndarray, evaluation_key: jax.Array) -> float:
+    """U of ``evaluation.n_replicates`` tissues simulated with dt / FINE_DT_FACTOR (module doc)."""
+    model = make_network(config.network)
+    key = jax.random.fold_in(evaluation_key, FINE_DT_STREAM)
+    patterns = simulate_patterns(model, fine_dt(config.simulation), jnp.asarray(params, jnp.float32), key,
+                                 config.evaluation.n_replicates)
+    return float(information_decomposition(patterns)["utility"])

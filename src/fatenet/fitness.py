@@ -24,8 +24,8 @@ import numpy as np
 
 from .config import EvolutionConfig, SimulationConfig
 from .dynamics import apply_threshold, simulate
-from .neural_network import RegulatoryNetwork
-from .utility_function import compute_hard_utility, compute_soft_utility
+from .neural_network import Network, interpolate
+from .utility_function import FITNESSES, utility
 
 INVALID_FITNESS = -jnp.inf
 
@@ -67,18 +67,10 @@ def tabulated(f, n_points: int):
     f'' / (8 (n_points - 1)^2) between them. sbar always lies in [0, 1] because states are clipped.
     """
     table = f(jnp.linspace(0.0, 1.0, n_points))
-    scale = n_points - 1
-
-    def f_table(sbar):
-        x = jnp.clip(sbar, 0.0, 1.0) * scale
-        i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, n_points - 2)
-        lo, hi = table[i], table[i + 1]
-        return lo + (x - i) * (hi - lo)
-
-    return f_table
+    return lambda sbar: interpolate(table, sbar)
 
 
-def individual_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, flat: jax.Array,
+def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array,
                        key: jax.Array, settings: FitnessSettings, table_points: int = 0) -> FitnessResult:
     """One individual's fitness from ``sim.n_replicates`` replicates driven by ``key``.
 
@@ -89,21 +81,17 @@ def individual_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: st
     f = tabulated(exact, table_points) if table_points else exact
     final = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt, settings.noise_strength,
                      sim.boundary, settings.ic_mean, settings.ic_spread)
-    patterns = apply_threshold(final)
-    if kind == "soft":
-        utility, s_pat, s_rep = compute_soft_utility(patterns, settings.bandwidth)
-    else:
-        utility, s_pat, s_rep = compute_hard_utility(patterns)
+    u, s_pat, s_rep = utility(apply_threshold(final), kind, settings.bandwidth)
     valid = is_valid(flat, exact, final)
-    utility = jnp.where(valid & jnp.isfinite(utility), utility, INVALID_FITNESS)
-    return FitnessResult(utility, s_pat, s_rep, valid)
+    u = jnp.where(valid & jnp.isfinite(u), u, INVALID_FITNESS)
+    return FitnessResult(u, s_pat, s_rep, valid)
 
 
-def make_population_fitness(model: RegulatoryNetwork, sim: SimulationConfig, kind: str = "soft",
+def make_population_fitness(model: Network, sim: SimulationConfig, kind: str = "soft",
                             table_points: int = 0):
     """``fn(population (P, D), keys (P,), settings) -> FitnessResult`` of (P,) arrays (not jitted)."""
-    if kind not in ("soft", "hard"):
-        raise ValueError(f"invalid fitness {kind!r}: must be one of soft, hard")
+    if kind not in FITNESSES:
+        raise ValueError(f"invalid fitness {kind!r}: must be one of " + ", ".join(FITNESSES))
 
     def one(flat, key, settings):
         return individual_fitness(model, sim, kind, flat, key, settings, table_points)
@@ -139,7 +127,7 @@ def shard_over_devices(fn):
     return dispatch
 
 
-def population_fitness(model: RegulatoryNetwork, sim: SimulationConfig, evo: EvolutionConfig,
+def population_fitness(model: Network, sim: SimulationConfig, evo: EvolutionConfig,
                        population, keys) -> FitnessResult:
     """Convenience: evaluate a population once (compiles on first use of a shape)."""
     fn = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points))

@@ -55,8 +55,22 @@ def write_bytes(data: bytes, path: str | os.PathLike) -> None:
 
 
 def write_json(obj: Any, path: str | os.PathLike) -> None:
-    """Pretty, key-sorted JSON (numpy scalars and arrays converted)."""
-    write_bytes((json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n").encode(), path)
+    """Pretty, key-sorted, strict JSON (numpy scalars and arrays converted; NaN and inf become null)."""
+    text = json.dumps(_finite(obj), indent=2, sort_keys=True, default=_json_default, allow_nan=False)
+    write_bytes((text + "\n").encode(), path)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (also numpy's) replaced by None, recursively."""
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _finite(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -95,12 +109,32 @@ def save_params(path: str | os.PathLike, params: np.ndarray, metadata: Mapping[s
     write_json(meta, sidecar_path(path))
 
 
+class DamagedFileError(ValueError):
+    """A result file that cannot be read; the message names it and says how to rebuild it."""
+
+
 def load_params(path: str | os.PathLike) -> tuple[np.ndarray, dict]:
-    """(flat float32 vector, sidecar metadata) as written by ``save_params``."""
-    with np.load(path, allow_pickle=False) as data:
-        flat = np.array(data["params"], dtype=np.float32)
+    """(flat float32 vector, sidecar metadata) as written by ``save_params``.
+
+    A file that cannot be read raises ``DamagedFileError`` naming it and how to rebuild it.
+    """
+    path = Path(path)
+    rebuild = (f"delete it and rerun the study (snakemake rebuilds it), or run `snakemake --cores all "
+               f"--forcerun train {path}`")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            flat = np.array(data["params"], dtype=np.float32)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise DamagedFileError(f"cannot read the parameters in {path} ({type(error).__name__}: {error}); "
+                               + rebuild) from None
     side = sidecar_path(path)
-    meta = json.loads(side.read_text()) if side.exists() else {}
+    try:
+        meta = json.loads(side.read_text()) if side.exists() else {}
+    except (OSError, ValueError) as error:
+        raise DamagedFileError(f"cannot read the sidecar {side} ({type(error).__name__}: {error}); "
+                               + rebuild) from None
     return flat, meta
 
 

@@ -1,9 +1,20 @@
-"""The regulatory network f(sbar): a small Flax MLP from a scalar to a scalar (SPEC section 2).
+"""The regulatory function f(sbar), a scalar map from a cell's neighbour average to ds/dt.
 
-``RegulatoryNetwork`` is a hashable, frozen description of the architecture registered as a
-pytree without leaves, so it can be passed to ``jax.jit``-compiled functions as an ordinary
-argument (the seed notebook does this). Parameters live in Flax's nested dicts or, for
-evolution, as flat vectors (``flatten`` / ``unflatten``, leaf order of ``ravel_pytree``).
+Two architectures share one flat-parameter interface (``n_params``, ``init``, ``apply``,
+``unflatten``, ``apply_flat``, ``init_flat``, ``init_population``), so every optimiser,
+checkpoint, evaluation and figure works with either; ``make_network`` picks one from the
+config:
+
+* ``RegulatoryNetwork`` (``architecture: mlp``, the seed's): a small Flax MLP. Parameters
+  live in Flax's nested dicts or, for evolution, as flat vectors (``flatten`` /
+  ``unflatten``, leaf order of ``ravel_pytree``).
+* ``PiecewiseLinear`` (``architecture: piecewise_linear``): the values of f at ``n_knots``
+  evenly spaced points of [0, 1], linear in between; the flat vector is the values.
+
+Both multiply their output by ``output_scale`` (default 1) and clip it to
+[-max_rate, max_rate] when ``max_rate`` > 0 (default 0: unbounded). Each is a hashable, frozen
+description registered as a pytree without leaves, so it can be passed to
+``jax.jit``-compiled functions as an ordinary argument (the seed notebook does this).
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .config import ACTIVATIONS, NetworkConfig
+from .config import ACTIVATIONS, ConfigError, NetworkConfig
 
 Params = Any
 
@@ -48,22 +59,47 @@ class MLP(nn.Module):
         return nn.Dense(1)(x)
 
 
+class _FlatParameters:
+    """The flat-vector half of the interface, from ``init``, ``apply`` and ``unflatten``."""
+
+    def _output(self, raw: jax.Array) -> jax.Array:
+        """``raw`` times ``output_scale``, clipped to [-max_rate, max_rate] when max_rate > 0."""
+        out = raw if self.output_scale == 1.0 else raw * jnp.float32(self.output_scale)
+        return jnp.clip(out, -self.max_rate, self.max_rate) if self.max_rate else out
+
+    def apply_flat(self, flat: jax.Array, sbar: jax.Array) -> jax.Array:
+        """f(sbar) from a flat parameter vector."""
+        return self.apply(self.unflatten(flat), sbar)
+
+    def init_flat(self, key: jax.Array) -> jax.Array:
+        """One random initialisation as a flat vector (n_params,)."""
+        return flatten(self.init(key))
+
+    def init_population(self, key: jax.Array, population_size: int) -> jax.Array:
+        """(population_size, n_params) independent initialisations, one key each."""
+        return jax.vmap(self.init_flat)(jax.random.split(key, population_size))
+
+
 @jax.tree_util.register_static
 @dataclass(frozen=True)
-class RegulatoryNetwork:
-    """Architecture of f: hashable and static, a valid argument of jitted functions."""
+class RegulatoryNetwork(_FlatParameters):
+    """The MLP f: hashable and static, a valid argument of jitted functions."""
 
     hidden_dims: tuple[int, ...] = (8, 8)
     activation: str = "tanh"
+    output_scale: float = 1.0
+    max_rate: float = 0.0
 
     def __post_init__(self) -> None:
         # Validate through the config's rules (clear errors), keep the normalised tuple.
-        cfg = NetworkConfig(hidden_dims=self.hidden_dims, activation=self.activation)
+        cfg = NetworkConfig(hidden_dims=self.hidden_dims, activation=self.activation, output_scale=self.output_scale,
+                            max_rate=self.max_rate)
         object.__setattr__(self, "hidden_dims", cfg.hidden_dims)
 
     @classmethod
     def from_config(cls, config: NetworkConfig) -> "RegulatoryNetwork":
-        return cls(hidden_dims=config.hidden_dims, activation=config.activation)
+        return cls(hidden_dims=config.hidden_dims, activation=config.activation, output_scale=config.output_scale,
+                   max_rate=config.max_rate)
 
     @cached_property
     def module(self) -> MLP:
@@ -71,7 +107,7 @@ class RegulatoryNetwork:
 
     @property
     def n_params(self) -> int:
-        return NetworkConfig(self.hidden_dims, self.activation).n_params
+        return NetworkConfig(hidden_dims=self.hidden_dims).n_params
 
     def init(self, key: jax.Array, input_shape: tuple[int, ...] = (1,)) -> Params:
         """Flax default initialisation (LeCun-normal kernels, zero biases)."""
@@ -80,7 +116,7 @@ class RegulatoryNetwork:
     def apply(self, params: Params, sbar: jax.Array) -> jax.Array:
         """f(sbar) elementwise: the output has the shape of ``sbar``."""
         sbar = jnp.asarray(sbar, jnp.float32)
-        return self.module.apply(params, sbar[..., None])[..., 0]
+        return self._output(self.module.apply(params, sbar[..., None])[..., 0])
 
     @cached_property
     def _unravel(self) -> Callable[[jax.Array], Params]:
@@ -90,14 +126,68 @@ class RegulatoryNetwork:
         """Flat vector (n_params,) -> Flax parameter tree."""
         return self._unravel(jnp.asarray(flat))
 
-    def apply_flat(self, flat: jax.Array, sbar: jax.Array) -> jax.Array:
-        """f(sbar) from a flat parameter vector."""
-        return self.apply(self.unflatten(flat), sbar)
 
-    def init_population(self, key: jax.Array, population_size: int) -> jax.Array:
-        """(population_size, n_params) independent initialisations, one key each."""
-        keys = jax.random.split(key, population_size)
-        return jax.vmap(lambda k: flatten(self.init(k)))(keys)
+def interpolate(table: jax.Array, sbar: jax.Array) -> jax.Array:
+    """Linear interpolation of ``table`` (values at ``len(table)`` evenly spaced points of [0, 1]).
+
+    Exact at the points; sbar outside [0, 1] is clipped (states never leave it).
+    """
+    scale = table.shape[-1] - 1
+    x = jnp.clip(sbar, 0.0, 1.0) * scale
+    i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
+    lo, hi = table[i], table[i + 1]
+    return lo + (x - i) * (hi - lo)
+
+
+INIT_KNOT_STD = 1.0
+"""Random piecewise-linear f: i.i.d. N(0, 1) values at the knots (|f| ~ 1, as the MLP starts)."""
+
+
+@jax.tree_util.register_static
+@dataclass(frozen=True)
+class PiecewiseLinear(_FlatParameters):
+    """f given by its values at ``n_knots`` evenly spaced points of [0, 1], linear in between."""
+
+    n_knots: int = 17
+    output_scale: float = 1.0
+    max_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        NetworkConfig(architecture="piecewise_linear", n_knots=self.n_knots, output_scale=self.output_scale,
+                      max_rate=self.max_rate)
+
+    @property
+    def n_params(self) -> int:
+        return self.n_knots
+
+    @property
+    def knots(self) -> np.ndarray:
+        """The sbar positions of the values, 0 to 1."""
+        return np.linspace(0.0, 1.0, self.n_knots)
+
+    def init(self, key: jax.Array) -> jax.Array:
+        """Random values at the knots, i.i.d. N(0, INIT_KNOT_STD^2)."""
+        return INIT_KNOT_STD * jax.random.normal(key, (self.n_knots,), jnp.float32)
+
+    def apply(self, params: jax.Array, sbar: jax.Array) -> jax.Array:
+        """f(sbar) elementwise: the output has the shape of ``sbar``."""
+        return self._output(interpolate(jnp.asarray(params, jnp.float32), jnp.asarray(sbar, jnp.float32)))
+
+    def unflatten(self, flat: jax.Array) -> jax.Array:
+        return jnp.asarray(flat)
+
+
+Network = RegulatoryNetwork | PiecewiseLinear
+"""Either architecture of f (the flat-parameter interface above)."""
+
+
+def make_network(config: NetworkConfig) -> Network:
+    """The regulatory function named by ``config.architecture``."""
+    if config.architecture == "mlp":
+        return RegulatoryNetwork.from_config(config)
+    if config.architecture == "piecewise_linear":
+        return PiecewiseLinear(n_knots=config.n_knots, output_scale=config.output_scale, max_rate=config.max_rate)
+    raise ConfigError(f"invalid setting network.architecture = {config.architecture!r}")
 
 
 def flatten(params: Params) -> jax.Array:
@@ -115,7 +205,7 @@ def get_regulatory_function(model: RegulatoryNetwork, params: Params) -> Callabl
     return lambda sbar: model.apply(params, sbar)
 
 
-def population_apply(model: RegulatoryNetwork, population: jax.Array, sbar: jax.Array) -> jax.Array:
+def population_apply(model: Network, population: jax.Array, sbar: jax.Array) -> jax.Array:
     """f of every individual at once: ``population`` (P, n_params), ``sbar`` (P, ...) -> (P, ...)."""
     return jax.vmap(model.apply_flat)(population, sbar)
 

@@ -8,10 +8,10 @@ under Matplotlib's default style plus a few fixed settings (so a user's
 which stores no software version or time stamp. The same data therefore give the
 same PNG bytes on the same platform.
 
-Per-run figures (the seed notebook's panels):
-    plot_training, plot_patterns, plot_random_vs_trained
+Per-run figures (the seed notebook's panels, and how patterns form):
+    plot_training, plot_patterns, plot_random_vs_trained, plot_kymographs
 Study figures (one per study, over all runs):
-    plot_utility_vs_param, plot_f_curves, plot_training_curves, plot_top_patterns
+    plot_utility_vs_param, plot_f_curves, plot_f_by_group, plot_training_curves, plot_top_patterns
 """
 
 from __future__ import annotations
@@ -194,6 +194,43 @@ def plot_random_vs_trained(f_curve_df: pd.DataFrame, u_random: float, u_trained:
     return save_png(fig, path)
 
 
+@_styled
+def plot_kymographs(kymographs: dict, path: str | os.PathLike) -> Path:
+    """How patterns form: each cell's state against time for a few replicates, one row per network.
+
+    ``kymographs`` maps a network name (``trained``, ``random``) to ``(times (T,), states
+    (T, replicates, cells))`` (``fatenet.evaluation.kymograph``). Time runs down, cells across;
+    the colour is the state from 0 (fate 0, blue) to 1 (fate 1, red), white at the threshold 0.5.
+    """
+    names = list(kymographs)
+    n_rep = max(np.asarray(states).shape[1] for _, states in kymographs.values())
+    fig = _new_figure(2.2 * n_rep + 1.2, 3.2 * len(names))
+    axes = np.atleast_2d(fig.subplots(len(names), n_rep, squeeze=False))
+    image = None
+    for row, name in enumerate(names):
+        times, states = kymographs[name]
+        times, states = np.asarray(times), np.asarray(states)
+        for col in range(n_rep):
+            ax = axes[row, col]
+            ax.grid(False)
+            if col >= states.shape[1]:
+                ax.set_visible(False)
+                continue
+            image = ax.imshow(states[:, col, :], cmap="RdBu_r", vmin=0.0, vmax=1.0, aspect="auto",
+                              interpolation="nearest", origin="upper",
+                              extent=(-0.5, states.shape[2] - 0.5, float(times[-1]), float(times[0])))
+            final = "".join(str(int(v >= 0.5)) for v in states[-1, col, :])
+            ax.set_title(f"replicate {col + 1}: {final}", fontsize=9, family="monospace")
+            ax.set_xticks(np.arange(states.shape[2]))
+            ax.set_xlabel("cell")
+            if col == 0:
+                ax.set_ylabel(f"{name} network\ntime")
+    if image is not None:
+        cbar = fig.colorbar(image, ax=axes, shrink=0.8)
+        cbar.set_label("cell state s (fate 1 where s >= 0.5)")
+    return save_png(fig, path)
+
+
 # ---------------------------------------------------------------------------------------------
 # Study figures
 # ---------------------------------------------------------------------------------------------
@@ -357,6 +394,40 @@ def plot_f_curves(curves_df: pd.DataFrame, path: str | os.PathLike) -> Path:
     ax.set_ylabel(r"$ds/dt = f(\bar s)$")
     ax.set_title("Learned regulatory functions, all runs")
     ax.legend(loc="best", fontsize=8)
+    return save_png(fig, path)
+
+
+@_styled
+def plot_f_by_group(curves_df: pd.DataFrame, path: str | os.PathLike, *, columns: int = 3) -> Path:
+    """The learned f of every run, one panel per ``group`` (a sweep point: an architecture, a strategy...).
+
+    Panels share the sbar axis; each has its own f scale, since the functions that different
+    architectures or strategies learn can differ in size by orders of magnitude. ``curves_df``
+    is long, as for ``plot_f_curves``.
+    """
+    f_name = _f_column(curves_df, ("f", "f_trained"))
+    groups = _series_by_group(curves_df)
+    n_cols = min(columns, len(groups))
+    n_rows = math.ceil(len(groups) / n_cols)
+    fig = _new_figure(4.2 * n_cols, 3.3 * n_rows)
+    axes = np.atleast_1d(fig.subplots(n_rows, n_cols, squeeze=False)).ravel()
+    colors = _group_colors(max(len(run) for _, run in groups))
+    for ax, (group, runs) in zip(axes, groups):
+        for color, run in zip(colors, runs):
+            part = curves_df[curves_df["run"] == run]
+            ax.plot(part["sbar"].to_numpy(), part[f_name].to_numpy(), color=color, linewidth=1.4, alpha=0.85,
+                    label=run.rsplit("/", 1)[-1])
+        ax.axhline(0.0, color="k", linewidth=0.6, alpha=0.4)
+        ax.axvline(0.5, color="k", linewidth=0.6, alpha=0.4)
+        ax.set_xlim(0.0, 1.0)
+        ax.set_title(group, fontsize=9)
+        ax.set_xlabel(r"$\bar s$")
+        ax.set_ylabel(r"$f(\bar s)$")
+        if len(runs) <= 6:
+            ax.legend(loc="best", fontsize=7)
+    for ax in axes[len(groups):]:
+        ax.set_visible(False)
+    fig.suptitle("Learned regulatory functions by sweep point")
     return save_png(fig, path)
 
 

@@ -1,13 +1,15 @@
-"""Training: ``train(config, seed)`` evolves a population and returns the best network ever seen.
+"""Training: ``train(config, seed)`` evolves a population and returns the network it chose.
 
-One generation is one jitted call (``make_generation_step``): ask the strategy for a
-population, evaluate it (all individuals in one vectorised simulation), record statistics,
-keep the best-ever individual, tell the strategy. ``strategy: gradient`` takes one Adam step
-per generation instead (``gradient``), through the same loop, history and checkpoints. The random stream follows the seed
-notebook: ``key, sub = split(PRNGKey(seed))`` makes the initial population from
-``split(sub, P)``, and every generation splits ``key, eval_key, mut_key = split(key, 3)``;
-individuals are evaluated with ``split(eval_key, P)`` (or all with ``eval_key`` under common
-random numbers). Same config and seed give the same history and params, bit for bit.
+One generation of the trainer named by ``evolution.strategy`` (``strategies.make_trainer``):
+ask the strategy for a population, evaluate it (all individuals in one vectorised
+simulation), keep the best-ever individual, tell the strategy; ``gradient`` takes one Adam
+step instead. ``make_generation_step`` runs a block of generations in one compiled
+``lax.scan``, so the host syncs with the device once per block (between progress lines and
+checkpoints), and records every generation's statistics on the host. The random stream is the
+trainer's (``strategies.ask_tell`` follows the seed notebook). Same config and seed give the
+same history and params, bit for bit, whatever the block size. At the end,
+``evolution.final_choice`` picks the network returned (``fatenet.selection``): by default the
+best of the final candidates re-scored on fresh tissues.
 """
 
 from __future__ import annotations
@@ -17,39 +19,36 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from flax import struct
 
 from . import checkpoint as _checkpoint
 from .config import Config
-from .fitness import FitnessSettings, make_population_fitness, replicated_sharding
-from .gradient import make_gradient_step
-from .neural_network import RegulatoryNetwork
-from .strategies import make_strategy
+from .fitness import FitnessSettings, replicated_sharding
+from .selection import choose_final
+from .strategies import make_trainer
 
-ASK_STREAM = 0x61736B  # "ask": keys a strategy's sampling apart from the evaluation keys
 HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
                    "best_ever_fitness", "n_invalid")
 
 
-@struct.dataclass
-class TrainState:
-    key: jax.Array
-    strategy_state: Any
-    best_params: jax.Array  # (D,)
-    best_fitness: jax.Array  # ()
-
-
 @dataclass(frozen=True)
 class TrainResult:
-    params: np.ndarray  # (D,) float32, the best individual ever evaluated
-    fitness: float  # its fitness
+    params: np.ndarray  # (D,) float32, the network chosen by evolution.final_choice (fatenet.selection)
+    fitness: float  # its training score (NaN for an optimiser mean that training never scored)
     history: pd.DataFrame  # one row per generation, HISTORY_COLUMNS
+    selection: pd.DataFrame  # the final candidates and their re-scores, selection.SELECTION_COLUMNS
+    best_ever_fitness: float  # the best training score of the run
+
+
+class GenerationStep(NamedTuple):
+    init: Callable  # init(seed, restored=None) -> state on the devices
+    step: Callable  # step(state, n=1) -> (state, per-individual arrays of n generations, stacked); jitted
+    mean: Callable  # mean(state) -> the optimiser's centre (D,) or None
 
 
 def generation_record(out: dict) -> dict:
@@ -73,17 +72,16 @@ def generation_record(out: dict) -> dict:
     }
 
 
-def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Callable, Callable]:
-    """``(init(seed) -> state, step(state) -> (state, per-individual arrays))``; ``step`` is jitted.
+def make_generation_step(config: Config, *, batched: bool = False) -> GenerationStep:
+    """``init(seed) -> state``, ``step(state, n) -> (state, records)`` (jitted), ``mean(state)``.
 
-    With ``batched``, ``init`` takes a list of seeds and ``step`` advances all of their runs at
-    once (vmapped over a leading seed axis): one program for many seeds, for GPUs.
+    ``step`` runs ``n`` generations (default 1) in one compiled ``lax.scan``, so the host
+    waits for the device once per ``n`` generations; each record array gets a leading axis of
+    length ``n``. The trainer is ``strategies.make_trainer``'s for ``evolution.strategy``. With
+    ``batched``, ``init`` takes a list of seeds and ``step`` advances all of their runs at once
+    (vmapped over a leading seed axis, after the generation axis): one program for many seeds.
     """
-    if config.evolution.strategy == "gradient":
-        init, step = make_gradient_step(config)
-        hyper = ()
-    else:
-        init, step, hyper = _make_strategy_step(config)
+    init, one_generation, hyper, mean = make_trainer(config)
     settings = FitnessSettings.from_configs(config.simulation, config.evolution)
 
     # On several devices every carried array stays replicated, so step compiles once.
@@ -100,44 +98,22 @@ def make_generation_step(config: Config, *, batched: bool = False) -> tuple[Call
         return state if placement is None else jax.device_put(state, placement)
 
     if batched:
-        step = jax.vmap(step, in_axes=(0, None, None))
-    step = jax.jit(step, out_shardings=placement)
-    return init_placed, lambda state: step(state, settings, hyper)
+        one_generation = jax.vmap(one_generation, in_axes=(0, None, None))
+
+    def generations(state, settings, hyper, n):
+        return jax.lax.scan(lambda carry, _: one_generation(carry, settings, hyper), state, None, length=n)
+
+    run = jax.jit(generations, static_argnums=3, out_shardings=placement)
+    return GenerationStep(init_placed, lambda state, n=1: run(state, settings, hyper, int(n)), mean)
 
 
-def _make_strategy_step(config: Config):
-    """``(init, step(state, settings, strategy_params), strategy_params)`` of an ask/tell strategy."""
-    sim, evo = config.simulation, config.evolution
-    model = RegulatoryNetwork.from_config(config.network)
-    strategy, strategy_params = make_strategy(evo, model.n_params)
-    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points)
-    pop_size = evo.population_size
-    crn = evo.common_random_numbers
-
-    def init(seed: int) -> TrainState:
-        key, sub = jax.random.split(jax.random.PRNGKey(seed))
-        population = model.init_population(sub, pop_size)
-        strategy_state = strategy.init(sub, population, strategy_params)
-        return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],
-                          best_fitness=jnp.float32(-jnp.inf))
-
-    def step(state: TrainState, settings: FitnessSettings, strategy_params):
-        key, eval_key, mut_key = jax.random.split(state.key, 3)
-        # The ask key is derived, not split, so mu_plus_lambda keeps the notebook's stream.
-        ask_key = jax.random.fold_in(eval_key, ASK_STREAM)
-        population, strategy_state = strategy.ask(ask_key, state.strategy_state, strategy_params)
-        keys = jnp.broadcast_to(eval_key, (pop_size, *eval_key.shape)) if crn else jax.random.split(eval_key, pop_size)
-        result = evaluate(population, keys, settings)
-        best_idx = jnp.argmax(result.fitness)
-        improved = result.fitness[best_idx] > state.best_fitness
-        best_fitness = jnp.where(improved, result.fitness[best_idx], state.best_fitness)
-        best_params = jnp.where(improved, population[best_idx], state.best_params)
-        record = {"fitness": result.fitness, "s_pat": result.s_pat, "s_rep": result.s_rep, "valid": result.valid,
-                  "best_ever_fitness": best_fitness}
-        strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, strategy_params)
-        return TrainState(key, strategy_state, best_params, best_fitness), record
-
-    return init, step, strategy_params
+def generation_blocks(start: int, stop: int, size: int):
+    """``(first, end)`` of the blocks of generations run in one call: cut at multiples of ``size``."""
+    gen = start
+    while gen < stop:
+        end = min(stop, (gen // size + 1) * size)
+        yield gen, end
+        gen = end
 
 
 class _Progress:
@@ -148,14 +124,13 @@ class _Progress:
         self.stream = stream or sys.stdout
         self.enabled = True if enabled is None else enabled
         self.tty = self.enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.start = time.perf_counter()
-        self.last = self.start
+        self.last = time.perf_counter()
+        self.first = True
 
-    def update(self, gen: int, record: dict) -> None:
+    def update(self, gen: int, record: dict, per_gen: float) -> None:
+        """Report generation ``gen`` (``per_gen``: seconds per generation of its block)."""
         if not self.enabled:
             return
-        now = time.perf_counter()
-        per_gen, self.last = now - self.last, now
         done = gen + 1
         if self.tty:
             filled = int(30 * done / self.total)
@@ -166,50 +141,75 @@ class _Progress:
             self.stream.write(f"{prefix}gen {gen:4d}/{self.total}  best {float(record['best_fitness']):+.4f}  "
                               f"mean {float(record['mean_fitness']):+.4f}  "
                               f"best-ever {float(record['best_ever_fitness']):+.4f}  {per_gen:.3f} s/gen"
-                              + (" (incl. compile)" if gen == 0 else "") + "\n")
+                              + (" (incl. compile)" if self.first else "") + "\n")
+            self.first = False
         self.stream.flush()
+
+    def block(self, first: int, records: list[dict]) -> None:
+        """Report the generations ``first, first + 1, ...`` of one block, just run."""
+        now = time.perf_counter()
+        per_gen, self.last = (now - self.last) / max(len(records), 1), now
+        for i, record in enumerate(records):
+            self.update(first + i, record, per_gen)
 
 
 def train(config: Config, seed: int, *, progress: bool | None = None, stream=None,
-          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10) -> TrainResult:
+          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10,
+          generations_per_call: int | None = None) -> TrainResult:
     """Evolve ``config.evolution.n_generations`` generations from ``seed``; see the module doc.
 
     With ``checkpoint`` (a path), the training state is saved there every ``checkpoint_every``
     generations, a run finding a checkpoint of the same config and seed resumes from it (ending
     byte-identical to an uninterrupted run), and the file is removed when training completes.
+    Generations run ``generations_per_call`` at a time in one compiled call (default: as many
+    as fit between two progress lines, ``evolution.log_every``, and two checkpoints); the
+    numbers do not depend on it.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"invalid seed {seed!r}: must be an integer")
     if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
         raise ValueError(f"invalid checkpoint_every {checkpoint_every!r}: must be an integer >= 1")
-    init, step = make_generation_step(config)
+    block = generations_per_call or min(config.evolution.log_every,
+                                        checkpoint_every if checkpoint is not None else config.evolution.log_every)
+    init, step, mean = make_generation_step(config)
     n_gen = config.evolution.n_generations
     state = init(int(seed))
     columns = {name: [] for name in HISTORY_COLUMNS[1:]}
     start = 0
-    ident = _checkpoint.identity(config.to_dict(), int(seed))
+    ident = _checkpoint.identity(config.training_dict(), int(seed))
     if checkpoint is not None:
-        resumed = _checkpoint.load(checkpoint, state, ident)
+        resumed = _checkpoint.load(checkpoint, state, ident, stream=stream)
         if resumed is not None:
             restored, saved, start = resumed
             state = init(int(seed), restored)
             columns = {name: list(saved[name]) for name in columns}
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
-    for gen in range(start, n_gen):
-        state, out = step(state)
-        record = generation_record(jax.device_get(out))
-        for name in columns:
-            columns[name].append(record[name])
-        bar.update(gen, record)
-        done = gen + 1
-        if checkpoint is not None and done < n_gen and done % checkpoint_every == 0:
-            _checkpoint.save(checkpoint, jax.device_get(state), columns, done, ident)
-    history = _history_frame(columns)
+    for first, end in generation_blocks(start, n_gen, block):
+        state, out = step(state, end - first)
+        out = jax.device_get(out)
+        records = [generation_record({k: v[i] for k, v in out.items()}) for i in range(end - first)]
+        for record in records:
+            for name in columns:
+                columns[name].append(record[name])
+        bar.block(first, records)
+        if checkpoint is not None and end < n_gen and end % checkpoint_every == 0:
+            _checkpoint.save(checkpoint, jax.device_get(state), columns, end, ident)
+    last = {k: v[-1] for k, v in out.items()}
+    result = _finish(config, int(seed), jax.device_get(state), last, mean, columns)
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
-    return TrainResult(params=np.asarray(state.best_params, dtype=np.float32), fitness=float(state.best_fitness),
-                       history=history)
+    return result
+
+
+def _finish(config: Config, seed: int, state, last: dict, mean: Callable, columns: dict) -> TrainResult:
+    """The run's result: the final network chosen among the candidates (``fatenet.selection``)."""
+    centre = mean(state)
+    choice = choose_final(config, seed, state.best_params, state.best_fitness, last["population"], last["fitness"],
+                          None if centre is None else np.asarray(centre))
+    return TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
+                       history=_history_frame(columns), selection=choice.table,
+                       best_ever_fitness=float(state.best_fitness))
 
 
 def _history_frame(columns: dict[str, list]) -> pd.DataFrame:
@@ -228,21 +228,24 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
     seeds = list(seeds)
     if not seeds or any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) for s in seeds):
         raise ValueError(f"invalid seeds {seeds!r}: must be a non-empty list of integers")
-    init, step = make_generation_step(config, batched=True)
+    init, step, mean = make_generation_step(config, batched=True)
     state = init(seeds)
     n_gen = config.evolution.n_generations
     columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
-    for gen in range(n_gen):
-        state, out = step(state)
-        out = jax.device_get(out)
-        records = [generation_record({k: v[i] for k, v in out.items()}) for i in range(len(seeds))]
-        for cols, record in zip(columns, records):
-            for name in cols:
-                cols[name].append(record[name])
-        bar.update(gen, {name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
-                   | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
-    params = np.asarray(state.best_params, dtype=np.float32)
-    fitness = np.asarray(state.best_fitness)
-    return [TrainResult(params=params[i], fitness=float(fitness[i]), history=_history_frame(columns[i]))
-            for i in range(len(seeds))]
+    for first, end in generation_blocks(0, n_gen, config.evolution.log_every):
+        state, out = step(state, end - first)
+        out = jax.device_get(out)  # arrays (generation, seed, ...)
+        summary = []
+        for g in range(end - first):
+            records = [generation_record({k: v[g, i] for k, v in out.items()}) for i in range(len(seeds))]
+            for cols, record in zip(columns, records):
+                for name in cols:
+                    cols[name].append(record[name])
+            summary.append({name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
+                           | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
+        bar.block(first, summary)
+    state = jax.device_get(state)
+    pick = lambda tree, i: jax.tree_util.tree_map(lambda leaf: leaf[i], tree)  # noqa: E731
+    last = {k: v[-1] for k, v in out.items()}
+    return [_finish(config, int(seed), pick(state, i), pick(last, i), mean, columns[i]) for i, seed in enumerate(seeds)]

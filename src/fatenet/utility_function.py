@@ -1,4 +1,4 @@
-"""Information utility of fate patterns, in bits per cell (SPEC section 3).
+"""Information utility of fate patterns, in bits per cell (README, "The model").
 
 Patterns are arrays ``(R, N)``: ``R`` replicates of ``N`` cells, values in [0, 1] (hard 0/1
 fates or soft ones).
@@ -10,18 +10,27 @@ fates or soft ones).
     PI    = S_pat - S_cf              positional information
     CI    = S_cf - S_rep              correlational information   (U = PI + CI)
 
-(Bruckner & Tkacik, PNAS 2024.) The plug-in pattern entropy is computed from pairwise
-matches, ``H = -(1/R) sum_r log2(c_r / R)`` with ``c_r`` the number of replicates whose
-pattern equals replicate ``r``'s; the soft version replaces equality by a Gaussian kernel of
-bandwidth ``h``. Everything here is jittable and works for any ``N``.
+(Bruckner & Tkacik, PNAS 2024.) Hard patterns are counted, not compared in pairs: each
+row's fates are packed into 32-bit words, the rows are sorted, and runs of equal rows are the
+distinct patterns with their counts ``n_k`` (``pattern_counts``; O(R log R) time and O(R)
+memory for any ``N``), so ``H = -sum_k (n_k / R) log2(n_k / R)``. The soft entropy replaces
+equality by a Gaussian kernel of bandwidth ``h`` and compares every pair of replicates, so it
+is for training-sized ``R`` (``SOFT_MAX_REPLICATES``); on hard patterns
+``soft_pattern_entropy_of_counts`` gives the same value from the distinct patterns. Everything
+taking ``jax.Array`` patterns is jittable.
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 _LN2 = 0.6931471805599453
+SOFT_MAX_REPLICATES = 5000
+"""Largest R the pairwise soft entropy accepts (R^2 kernel terms)."""
+SOFT_MAX_PATTERNS = 5000
+"""Largest number of distinct patterns ``soft_pattern_entropy_of_counts`` accepts (K^2 terms)."""
 
 
 def _xlog2x(p: jax.Array) -> jax.Array:
@@ -36,33 +45,57 @@ def binary_entropy(p: jax.Array) -> jax.Array:
     return -(_xlog2x(p) + _xlog2x(1.0 - p))
 
 
-def _match_counts(patterns: jax.Array) -> jax.Array:
-    """c_r: how many replicates (itself included) share replicate r's whole pattern."""
-    x = jnp.asarray(patterns)
-    return jnp.sum(jnp.all(x[:, None, :] == x[None, :, :], axis=-1), axis=1)
+def _packed_rows(patterns: jax.Array) -> list[jax.Array]:
+    """Each row's fates (>= 0.5 is 1) packed into ceil(N / 32) uint32 words, most significant first."""
+    x = jnp.asarray(patterns) >= 0.5
+    n = x.shape[1]
+    words = []
+    for start in range(0, n, 32):
+        bits = x[:, start:start + 32].astype(jnp.uint32)
+        weights = jnp.left_shift(jnp.uint32(1), jnp.arange(bits.shape[1], dtype=jnp.uint32))
+        words.append(jnp.sum(bits * weights, axis=1, dtype=jnp.uint32))
+    return words
+
+
+def pattern_counts(patterns: jax.Array) -> jax.Array:
+    """(R,) counts of the distinct rows, in sorted order, padded with zeros (K non-zero entries).
+
+    Rows are packed into words and sorted; a run of equal rows is one distinct pattern.
+    """
+    words = _packed_rows(patterns)
+    r = words[0].shape[0]
+    order = jnp.lexsort(tuple(reversed(words)))  # lexsort's last key is the primary one
+    sorted_words = [w[order] for w in words]
+    new = jnp.zeros(r, bool).at[0].set(True)
+    for w in sorted_words:
+        new = new.at[1:].set(new[1:] | (w[1:] != w[:-1]))
+    group = jnp.cumsum(new) - 1
+    return jax.ops.segment_sum(jnp.ones(r, jnp.float32), group, num_segments=r)
 
 
 def _entropy_bits(counts: jax.Array) -> jax.Array:
-    return -jnp.mean(jnp.log2(counts / counts.shape[0]))
+    """Plug-in entropy (bits) of the distribution with these counts (zeros ignored)."""
+    p = counts / jnp.sum(counts)
+    return -jnp.sum(_xlog2x(p))
 
 
 def _distinct(counts: jax.Array) -> jax.Array:
-    return jnp.round(jnp.sum(1.0 / counts)).astype(jnp.int32)
+    return jnp.sum(counts > 0).astype(jnp.int32)
 
 
 def _miller_madow_bits(counts: jax.Array) -> jax.Array:
-    r = counts.shape[0]
+    r = jnp.sum(counts)
     return _entropy_bits(counts) + (_distinct(counts) - 1) / (2.0 * r * _LN2)
 
 
 def pattern_entropy_bits(patterns: jax.Array) -> jax.Array:
     """Plug-in Shannon entropy (bits, whole pattern) of the empirical distribution of rows."""
-    return _entropy_bits(_match_counts(patterns))
+    return _entropy_bits(pattern_counts(patterns))
 
 
 def distinct_patterns(patterns: jax.Array) -> jax.Array:
-    """Number of distinct rows, sum_r 1 / c_r (exact in float for R < 2^24)."""
-    return _distinct(_match_counts(patterns))
+    """Number of distinct rows."""
+    return _distinct(pattern_counts(patterns))
 
 
 def pattern_entropy(patterns: jax.Array) -> jax.Array:
@@ -76,16 +109,43 @@ def miller_madow_pattern_entropy(patterns: jax.Array) -> jax.Array:
     ``K`` is the number of distinct observed patterns. A bias-corrected estimate, reported
     beside the plug-in one.
     """
-    return _miller_madow_bits(_match_counts(patterns)) / jnp.asarray(patterns).shape[1]
+    return _miller_madow_bits(pattern_counts(patterns)) / jnp.asarray(patterns).shape[1]
+
+
+def _check_soft_size(r: int) -> None:
+    if r > SOFT_MAX_REPLICATES:
+        raise ValueError(f"the soft utility compares every pair of replicates; R = {r} replicates exceeds its limit "
+                         f"of {SOFT_MAX_REPLICATES} (R^2 = {r * r:.2e} kernel terms): use fitness hard, fewer "
+                         "replicates, or soft_pattern_entropy_of_counts for hard patterns")
 
 
 def soft_pattern_entropy(patterns: jax.Array, bandwidth: float = 0.1) -> jax.Array:
-    """S_rep_soft = -(1/(R N)) sum_r log2((1/R) sum_q exp(-|x_r - x_q|^2 / (2 h^2)))."""
+    """S_rep_soft = -(1/(R N)) sum_r log2((1/R) sum_q exp(-|x_r - x_q|^2 / (2 h^2))); R <= SOFT_MAX_REPLICATES."""
     x = jnp.asarray(patterns)
     r, n = x.shape
+    _check_soft_size(r)
     sq = jnp.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
     log_density = jax.nn.logsumexp(-sq / (2.0 * bandwidth**2), axis=1) - jnp.log(r)
     return -jnp.mean(log_density) / (_LN2 * n)
+
+
+def soft_pattern_entropy_of_counts(distinct: np.ndarray, counts: np.ndarray, bandwidth: float = 0.1) -> float:
+    """``soft_pattern_entropy`` of hard patterns given as distinct rows (K, N) and their counts (K,).
+
+    Equal rows have equal kernel sums, so the R x R sum becomes a K x K one (host, float64).
+    """
+    x = np.asarray(distinct, np.float64)
+    n_k = np.asarray(counts, np.float64)
+    k, n = x.shape
+    if k > SOFT_MAX_PATTERNS:
+        raise ValueError(f"the soft utility of {k} distinct patterns needs {k}^2 kernel terms; the limit is "
+                         f"{SOFT_MAX_PATTERNS} distinct patterns")
+    ones = x.sum(axis=1)
+    sq = ones[:, None] + ones[None, :] - 2.0 * (x @ x.T)  # squared distance of 0/1 rows
+    log_kernel = -sq / (2.0 * bandwidth**2)
+    top = log_kernel.max(axis=1, keepdims=True)
+    log_density = top[:, 0] + np.log(np.exp(log_kernel - top) @ n_k) - np.log(n_k.sum())
+    return float(-np.sum(n_k * log_density) / (n_k.sum() * n * np.log(2.0)))
 
 
 def pooled_entropy(patterns: jax.Array) -> jax.Array:
@@ -112,15 +172,29 @@ def compute_soft_utility(patterns: jax.Array, bandwidth: float = 0.1):
     return s_pat - s_rep, s_pat, s_rep
 
 
+FITNESSES = ("soft", "hard")
+
+
+def utility(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1):
+    """(U, S_pat, S_rep) of the ``kind`` named by ``evolution.fitness``: ``hard`` or ``soft``."""
+    if kind == "soft":
+        return compute_soft_utility(patterns, bandwidth)
+    if kind == "hard":
+        return compute_hard_utility(patterns)
+    raise ValueError(f"invalid fitness {kind!r}: must be one of " + ", ".join(FITNESSES))
+
+
 def leave_one_out_utilities(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1) -> jax.Array:
     """(R,) utilities of the other R - 1 replicates, leaving each replicate out in turn.
 
     Entry ``j`` equals ``compute_hard_utility`` (``kind="hard"``) or ``compute_soft_utility``
     of the patterns without row ``j``. It does not depend on replicate ``j`` itself, which
-    makes it a valid baseline for that replicate in a score-function gradient. O(R^2).
+    makes it a valid baseline for that replicate in a score-function gradient. O(R^2), for
+    training-sized R (at most SOFT_MAX_REPLICATES).
     """
     x = jnp.asarray(patterns)
     r, n = x.shape
+    _check_soft_size(r)
     if kind == "hard":
         kernel = jnp.all(x[:, None, :] == x[None, :, :], axis=-1).astype(x.dtype)
     else:
@@ -138,7 +212,7 @@ def leave_one_out_utilities(patterns: jax.Array, kind: str = "hard", bandwidth: 
 def information_decomposition(patterns: jax.Array) -> dict[str, jax.Array]:
     """All hard-pattern entropies: U = PI + CI, with Miller-Madow S_rep alongside."""
     n = jnp.asarray(patterns).shape[1]
-    counts = _match_counts(patterns)  # one pairwise comparison serves every pattern statistic
+    counts = pattern_counts(patterns)  # one count serves every pattern statistic
     s_pat = pooled_entropy(patterns)
     s_rep = _entropy_bits(counts) / n
     s_cf = positional_entropy(patterns)

@@ -3,12 +3,18 @@
 # Everything here runs when Snakemake parses the workflow, so a bad sweep or a setting
 # the engine rejects (e.g. t_final < dt) stops the study before any job starts.
 import itertools
+import os
 import posixpath
 import re
+import subprocess
 import sys
+import tempfile
+
+import yaml
 
 try:
-    from fatenet.config import Config, ConfigError
+    from fatenet.config import OUTPUT_NEUTRAL, Config, ConfigError
+    from fatenet.evaluation import METRIC_COLUMNS as EVALUATION_COLUMNS
 except ImportError as error:
     raise ImportError(
         "the fatenet package is not importable from the Python running Snakemake "
@@ -18,37 +24,20 @@ except ImportError as error:
 
 
 SECTIONS = ("simulation", "network", "evolution", "evaluation")
-# every setting a sweep may vary, as section.key
+# every setting a sweep may vary, as section.key (not those that change no number)
 SWEEPABLE = tuple(
-    f"{section}.{key}" for section, keys in Config().to_dict().items() for key in keys
+    f"{section}.{key}"
+    for section, keys in Config().to_dict().items()
+    for key in keys
+    if key not in OUTPUT_NEUTRAL.get(section, ())
 )
 RUNS_DIR = "results/runs"
 # the rules' conda environment (relative to the rule files), chosen by the conda_env key
 CONDA_ENV = {"cpu": "../envs/fatenet.yaml", "cuda": "../envs/fatenet-cuda.yaml"}[
     config["conda_env"]
 ]
-METRIC_COLUMNS = (
-    "utility",
-    "utility_ci_low",
-    "utility_ci_high",
-    "soft_utility",
-    "s_pat",
-    "s_rep",
-    "s_rep_mm",
-    "s_cf",
-    "pi",
-    "ci",
-    "frac_fate1",
-    "alternating_share",
-    "n_distinct",
-    "f0",
-    "f05",
-    "f1",
-    "zero_crossing",
-    "lateral_inhibition",
-    "fitness_gap",
-    "utility_bound",
-)
+# the trained network's metrics copied into the summary (the evaluation's columns but the name)
+METRIC_COLUMNS = tuple(c for c in EVALUATION_COLUMNS if c != "network")
 
 
 class StudyConfigError(ValueError):
@@ -171,18 +160,27 @@ wildcard_constraints:
     param="|".join(re.escape(label) for label in SWEEP_LABELS.values()) or "(?!)",
 
 
-def run_config(wildcards):
-    """The full settings of one run (a plain nested dict, as Config.from_dict reads it)."""
-    return RUNS[wildcards.run]["config"]
+def training_settings(wildcards):
+    """The settings that determine one run's trained network (Config.training_dict).
+
+    Rules get exactly the settings their outputs depend on, so Snakemake reruns a rule only
+    when one of those changed: an evaluation setting reruns no training, log_every nothing.
+    """
+    return Config.from_dict(RUNS[wildcards.run]["config"]).training_dict()
+
+
+def evaluation_settings(wildcards):
+    """The settings that determine one run's evaluation (Config.evaluation_dict)."""
+    return Config.from_dict(RUNS[wildcards.run]["config"]).evaluation_dict()
 
 
 def run_seed(wildcards):
     return RUNS[wildcards.run]["seed"]
 
 
-def point_config(wildcards):
-    """The settings shared by every seed of one sweep point."""
-    return POINTS[wildcards.point][0]["config"]
+def point_training_settings(wildcards):
+    """The training settings shared by every seed of one sweep point."""
+    return Config.from_dict(POINTS[wildcards.point][0]["config"]).training_dict()
 
 
 def run_files(name):
@@ -219,6 +217,7 @@ def study_targets():
         "patterns.parquet",
         "f_curve.parquet",
         "trained_patterns.png",
+        "kymograph.png",
         "random_vs_trained.png",
     ]
     targets = [path for name in per_run for path in run_files(name)]
@@ -228,7 +227,48 @@ def study_targets():
     ]
     targets += [
         "results/figures/f_curves.png",
+        "results/figures/f_by_group.png",
         "results/figures/training_curves.png",
         "results/figures/top_patterns.png",
     ]
     return targets
+
+
+REPORT = "results/report.html"
+
+
+def build_report(workflow, config):
+    """After a successful run, write REPORT for the whole study (snakemake --report).
+
+    Runs only when every study output exists (not after a run of a single target); the
+    report is built by a second Snakemake call on the same settings.
+    """
+    missing = [path for path in study_targets() if not os.path.exists(path)]
+    if missing:
+        print(f"fatenet: {REPORT} not rebuilt: {len(missing)} study outputs do not exist yet")
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
+        yaml.safe_dump(dict(config), handle)
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        workflow.main_snakefile,
+        "--directory",
+        os.getcwd(),
+        "--configfile",
+        handle.name,
+        "--replace-workflow-config",
+        "--nolock",
+        "--report",
+        REPORT,
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        os.unlink(handle.name)
+    if done.returncode != 0:
+        print(done.stdout[-3000:] + done.stderr[-3000:])
+        raise RuntimeError(f"fatenet: building {REPORT} failed (see above)")
+    print(f"fatenet: wrote {REPORT}")

@@ -4,6 +4,7 @@
 rule evaluate:
     input:
         params="results/runs/{run}/params.npz",
+        sidecar="results/runs/{run}/params.json",
     output:
         metrics="results/runs/{run}/metrics.parquet",
         patterns="results/runs/{run}/patterns.parquet",
@@ -14,6 +15,13 @@ rule evaluate:
             category="Runs",
             subcategory="{run}",
             labels={"run": "{run}", "figure": "trained patterns"},
+        ),
+        kymograph=report(
+            "results/runs/{run}/kymograph.png",
+            caption="../report/kymograph.rst",
+            category="Runs",
+            subcategory="{run}",
+            labels={"run": "{run}", "figure": "kymograph"},
         ),
         random_vs_trained=report(
             "results/runs/{run}/random_vs_trained.png",
@@ -29,7 +37,7 @@ rule evaluate:
     conda:
         CONDA_ENV
     params:
-        config=run_config,
+        settings=evaluation_settings,
         seed=run_seed,
     script:
         "../scripts/evaluate.py"

@@ -36,6 +36,12 @@ rule figure:
             category="Study",
             labels={"figure": "learned f, all runs"},
         ),
+        f_by_group=report(
+            "results/figures/f_by_group.png",
+            caption="../report/f_by_group.rst",
+            category="Study",
+            labels={"figure": "learned f by sweep point"},
+        ),
         training_curves=report(
             "results/figures/training_curves.png",
             caption="../report/training_curves.rst",

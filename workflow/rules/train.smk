@@ -23,7 +23,7 @@ if not config["train_seeds_together"]:
         conda:
             CONDA_ENV
         params:
-            config=run_config,
+            settings=training_settings,
             seed=run_seed,
         script:
             "../scripts/train.py"
@@ -45,7 +45,7 @@ else:
         conda:
             CONDA_ENV
         params:
-            config=point_config,
+            settings=point_training_settings,
             seeds=SEEDS,
         script:
             "../scripts/train_seeds.py"

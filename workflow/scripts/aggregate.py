@@ -8,9 +8,9 @@ Rows follow the run table (sorted by sweep values, then seed).
 import json
 from pathlib import Path
 
-from script_log import redirect_output
+from script_log import start
 
-redirect_output(snakemake.log[0])
+start(snakemake.log[0])
 
 import pandas as pd  # noqa: E402
 

@@ -2,27 +2,28 @@
 
 import json
 
-from script_log import redirect_output
+from script_log import start
 
-redirect_output(snakemake.log[0])
+start(snakemake.log[0])
 
 from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
 from fatenet.evaluation import evaluate  # noqa: E402
-from fatenet.plots import plot_patterns, plot_random_vs_trained  # noqa: E402
+from fatenet.plots import plot_kymographs, plot_patterns, plot_random_vs_trained  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-config = Config.from_dict(snakemake.params.config)
+config = Config.from_dict(snakemake.params.settings)
 seed = int(snakemake.params.seed)
 params, metadata = io.load_params(snakemake.input.params)
 
-result = evaluate(config, params, seed, train_fitness=metadata.get("best_fitness"))
+result = evaluate(config, params, seed, train_fitness=metadata.get("chosen_train_fitness"))
 
 io.write_parquet(result.metrics, snakemake.output.metrics)
 io.write_parquet(result.patterns, snakemake.output.patterns)
 io.write_parquet(result.f_curve, snakemake.output.f_curve)
 utility = result.metrics.set_index("network")["utility"]
 plot_patterns(result.shown["trained"], float(utility["trained"]), snakemake.output.trained_patterns)
+plot_kymographs(result.kymographs, snakemake.output.kymograph)
 plot_random_vs_trained(
     result.f_curve, float(utility["random"]), float(utility["trained"]), snakemake.output.random_vs_trained
 )

@@ -1,12 +1,12 @@
 """Rule `figure`: study figures over all runs (learned f, training curves, top patterns)."""
 
-from script_log import redirect_output
+from script_log import start
 
-redirect_output(snakemake.log[0])
+start(snakemake.log[0])
 
 import pandas as pd  # noqa: E402
 
-from fatenet.plots import plot_f_curves, plot_top_patterns, plot_training_curves  # noqa: E402
+from fatenet.plots import plot_f_by_group, plot_f_curves, plot_top_patterns, plot_training_curves  # noqa: E402
 
 runs = snakemake.params.runs
 
@@ -22,5 +22,6 @@ def stacked(paths):
 
 curves = stacked(snakemake.input.f_curves).rename(columns={"f_trained": "f"})
 plot_f_curves(curves, snakemake.output.f_curves)
+plot_f_by_group(curves, snakemake.output.f_by_group)
 plot_training_curves(stacked(snakemake.input.histories), snakemake.output.training_curves)
 plot_top_patterns(stacked(snakemake.input.patterns), snakemake.output.top_patterns)

@@ -1,8 +1,8 @@
 """Rule `figure_utility`: the trained network's utility against one swept parameter."""
 
-from script_log import redirect_output
+from script_log import start
 
-redirect_output(snakemake.log[0])
+start(snakemake.log[0])
 
 import pandas as pd  # noqa: E402
 

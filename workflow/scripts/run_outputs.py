@@ -10,10 +10,12 @@ from fatenet.plots import plot_training
 def write_run(config, seed, result, params_path, history_path, figure_path):
     """params.npz (+ params.json sidecar), history.parquet and training.png of one run."""
     metadata = {
-        "config": config.to_dict(),
+        "config": config.training_dict(),
         "seed": int(seed),
         "n_params": int(result.params.size),
-        "best_fitness": float(result.fitness),
+        "best_fitness": float(result.best_ever_fitness),
+        "chosen_train_fitness": float(result.fitness),
+        "selection": result.selection.to_dict(orient="records"),
         "versions": io.package_versions(),
     }
     io.save_params(Path(params_path), result.params, metadata)
@@ -21,4 +23,5 @@ def write_run(config, seed, result, params_path, history_path, figure_path):
     plot_training(
         result.history, regulatory_curve(config.network, result.params), figure_path
     )
-    print(f"seed {seed}: best fitness {result.fitness:.6f}; wrote {params_path}")
+    print(result.selection.to_string(index=False))
+    print(f"seed {seed}: best training fitness {result.best_ever_fitness:.6f}; wrote {params_path}")

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from script_log import redirect_output
+from script_log import start
 
-redirect_output(snakemake.log[0])
+start(snakemake.log[0])
 
 from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
@@ -12,7 +12,10 @@ from fatenet.training import train  # noqa: E402
 from run_outputs import write_run  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-config = Config.from_dict(snakemake.params.config)
+# log_every only paces progress lines, so it is read from the study config, not a rule param
+config = Config.from_dict(snakemake.params.settings).replace(
+    {"evolution.log_every": snakemake.config["evolution"]["log_every"]}
+)
 seed = int(snakemake.params.seed)
 if Path(snakemake.output.params).with_suffix(".json") != Path(snakemake.output.sidecar):
     raise RuntimeError("the params sidecar must sit beside params.npz as params.json")

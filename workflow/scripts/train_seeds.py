@@ -1,8 +1,8 @@
 """Rule `train_seeds`: every seed of one sweep point in one vmapped program (GPU option)."""
 
-from script_log import redirect_output
+from script_log import start
 
-redirect_output(snakemake.log[0])
+start(snakemake.log[0])
 
 from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
@@ -10,7 +10,9 @@ from fatenet.training import train_seeds  # noqa: E402
 from run_outputs import write_run  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-config = Config.from_dict(snakemake.params.config)
+config = Config.from_dict(snakemake.params.settings).replace(
+    {"evolution.log_every": snakemake.config["evolution"]["log_every"]}
+)
 seeds = [int(seed) for seed in snakemake.params.seeds]
 results = train_seeds(config, seeds)
 outputs = zip(

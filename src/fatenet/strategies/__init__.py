@@ -1,27 +1,29 @@
-"""Optimisers behind one ask/tell protocol; ``make_strategy`` picks one by its config name."""
+"""The optimisers, one file each, and ``make_trainer``, which picks one by its config name.
+
+Ask/tell strategies (``base.Strategy``): the seed notebook's ``mu_plus_lambda`` and evosax's
+``cma_es``, ``snes`` and ``open_es`` (``evosax_adapter``), all trained by
+``ask_tell.ask_tell_trainer``. The score-function ``gradient`` trainer (``gradient``) is a
+``base.Trainer`` of its own.
+"""
 
 from __future__ import annotations
 
-from ..config import EvolutionConfig
-from .base import Strategy
+from ..config import Config
+from .ask_tell import ASK_TELL_STRATEGIES, TrainState, ask_tell_trainer, make_strategy
+from .base import Strategy, Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
+from .gradient import gradient_trainer
 from .mu_plus_lambda import MuPlusLambda, MuPlusLambdaParams, MuPlusLambdaState
 
-ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES)
-"""The ``evolution.strategy`` values served by ``make_strategy`` (``gradient`` is not one)."""
+TRAINERS = {**{name: ask_tell_trainer for name in ASK_TELL_STRATEGIES}, "gradient": gradient_trainer}
+"""``evolution.strategy`` -> the function that builds its ``Trainer`` from a config."""
 
 
-def make_strategy(config: EvolutionConfig, n_dims: int):
-    """(strategy, params) for ``config.strategy``."""
-    if config.strategy == "mu_plus_lambda":
-        strategy = MuPlusLambda(population_size=config.population_size, n_dims=n_dims, n_parents=config.n_parents)
-        return strategy, strategy.default_params(config.mutation_std)
-    if config.strategy in EVOSAX_STRATEGIES:
-        strategy = EvosaxStrategy(config.strategy, config.population_size, n_dims, config.mutation_std,
-                                  config.initial_std)
-        return strategy, strategy.default_params()
-    raise ValueError(f"invalid evolution.strategy {config.strategy!r} for an ask/tell strategy: must be one of "
-                     "mu_plus_lambda, " + ", ".join(EVOSAX_STRATEGIES) + " (gradient is trained by fatenet.gradient)")
+def make_trainer(config: Config) -> Trainer:
+    """The ``Trainer`` of ``config.evolution.strategy``."""
+    return TRAINERS[config.evolution.strategy](config)
 
 
-__all__ = ["ASK_TELL_STRATEGIES", "Strategy", "EvosaxStrategy", "EVOSAX_STRATEGIES", "MuPlusLambda", "MuPlusLambdaParams", "MuPlusLambdaState", "make_strategy"]
+__all__ = ["ASK_TELL_STRATEGIES", "EVOSAX_STRATEGIES", "TRAINERS", "EvosaxStrategy", "MuPlusLambda",
+           "MuPlusLambdaParams", "MuPlusLambdaState", "Strategy", "TrainState", "Trainer", "make_strategy",
+           "make_trainer"]

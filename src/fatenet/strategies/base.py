@@ -1,16 +1,30 @@
-"""The ask/tell protocol every optimiser follows (modelled on evosax; fatenet *maximises*).
+"""The two protocols of the optimisers (modelled on evosax; fatenet *maximises*).
 
-A strategy object holds static settings (population size, dimension). Its state is a frozen
-pytree; ``init``, ``ask`` and ``tell`` are pure functions of (key, state, params), so a whole
-training loop can be jitted or scanned. ``params`` holds numeric hyperparameters as traced
-arrays, so changing them does not recompile.
+``Strategy``: a population optimiser seen only through fitness values. A strategy object
+holds static settings (population size, dimension). Its state is a frozen pytree; ``init``,
+``ask`` and ``tell`` are pure functions of (key, state, params), so a whole training loop can
+be jitted or scanned. ``params`` holds numeric hyperparameters as traced arrays, so changing
+them does not recompile.
+
+``Trainer``: what ``fatenet.training`` runs, one per ``evolution.strategy``: every ask/tell
+strategy through ``ask_tell.ask_tell_trainer``, and the gradient trainer, which needs more
+than fitness values (``gradient``). ``step`` is pure and returns the per-individual arrays
+of one generation (``fitness``, ``s_pat``, ``s_rep``, ``valid``, ``population``) and the
+run's ``best_ever_fitness``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Callable, NamedTuple, Protocol
 
 import jax
+
+
+class Trainer(NamedTuple):
+    init: Callable[[int], Any]  # seed -> initial state (a pytree)
+    step: Callable  # (state, settings, hyper) -> (state, record of one generation)
+    hyper: Any  # numeric hyperparameters, traced
+    mean: Callable[[Any], Any]  # state -> the search centre (D,), or None
 
 
 class Strategy(Protocol):
@@ -28,3 +42,6 @@ class Strategy(Protocol):
 
     def tell(self, key: jax.Array, state: Any, population: jax.Array, fitness: jax.Array, params: Any) -> Any:
         """Next state after seeing ``fitness`` (P,) of ``population``; higher is better, -inf is invalid."""
+
+    def mean(self, state: Any) -> jax.Array | None:
+        """The search distribution's centre (D,), a candidate for the final network; None if it has none."""

@@ -68,3 +68,6 @@ class EvosaxStrategy:
         loss = jnp.where(jnp.isnan(fitness), jnp.inf, -fitness)
         state, _ = self.algorithm.tell(key, population, loss, state, params)
         return state
+
+    def mean(self, state):
+        return state.mean

@@ -1,4 +1,4 @@
-"""The seed notebook's (mu+lambda)-ES with Gaussian mutations (SPEC section 4).
+"""The seed notebook's (mu+lambda)-ES with Gaussian mutations (README, "The model").
 
 Parents are the ``n_parents`` fittest of the evaluated population (kept unchanged);
 each of the ``population_size - n_parents`` children copies a uniformly chosen parent and
@@ -51,3 +51,8 @@ class MuPlusLambda:
         choice = jax.random.randint(key, (n_children,), 0, self.n_parents)
         noise = jax.random.normal(jax.random.split(key)[1], (n_children, self.n_dims)) * params.mutation_std
         return MuPlusLambdaState(population=jnp.concatenate([parents, parents[choice] + noise], axis=0))
+
+    def mean(self, state) -> None:
+        """A (mu + lambda)-ES keeps a population, not a distribution: no mean."""
+        del state
+        return None

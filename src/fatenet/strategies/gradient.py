@@ -47,27 +47,24 @@ from flax import struct
 from jax import lax, random
 from jax.scipy.stats import norm
 
-from .config import Config, SimulationConfig
-from .dynamics import (
+from ..config import Config, SimulationConfig
+from ..dynamics import (
     apply_threshold,
     drift,
     initial_states,
     noisy_update,
     scan_noise_blocks,
 )
-from .fitness import (
+from ..fitness import (
     INVALID_FITNESS,
     FitnessSettings,
     is_valid,
     make_population_fitness,
     shard_over_devices,
 )
-from .neural_network import RegulatoryNetwork
-from .utility_function import (
-    compute_hard_utility,
-    compute_soft_utility,
-    leave_one_out_utilities,
-)
+from ..neural_network import Network, make_network
+from .base import Trainer
+from ..utility_function import leave_one_out_utilities, utility
 
 SCORE_GRID_POINTS = 129
 """Grid of sbar on which df/dθ is taken and linearly interpolated for the score (see batch_estimate)."""
@@ -98,7 +95,7 @@ def score_coefficients(mean: jax.Array, xi: jax.Array, dt, noise_strength, bound
     return coef.at[..., 0].set(0.0).at[..., -1].set(0.0) if boundary == "fixed" else coef
 
 
-def batch_estimate(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, flat: jax.Array, key: jax.Array,
+def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array, key: jax.Array,
                    settings: FitnessSettings):
     """One batch of ``sim.n_replicates`` tissues driven by ``key``: ``(U, S_pat, S_rep, valid, gradient (D,))``.
 
@@ -137,14 +134,11 @@ def batch_estimate(model: RegulatoryNetwork, sim: SimulationConfig, kind: str, f
     (final, weights), _, _ = scan_noise_blocks(block, (s0, weights0), k_noise, shape, sim.n_steps)
     jacobian = jax.jacrev(model.apply_flat)(flat, jnp.linspace(0.0, 1.0, SCORE_GRID_POINTS))  # (grid, D)
     patterns = apply_threshold(final)
-    if kind == "soft":
-        utility, s_pat, s_rep = compute_soft_utility(patterns, settings.bandwidth)
-    else:
-        utility, s_pat, s_rep = compute_hard_utility(patterns)
-    advantage = utility - leave_one_out_utilities(patterns, kind, settings.bandwidth)
+    u, s_pat, s_rep = utility(patterns, kind, settings.bandwidth)
+    advantage = u - leave_one_out_utilities(patterns, kind, settings.bandwidth)
     gradient = (advantage @ weights) @ jacobian
-    valid = is_valid(flat, f, final) & jnp.isfinite(utility) & jnp.all(jnp.isfinite(gradient))
-    return jnp.where(valid, utility, INVALID_FITNESS), s_pat, s_rep, valid, gradient
+    valid = is_valid(flat, f, final) & jnp.isfinite(u) & jnp.all(jnp.isfinite(gradient))
+    return jnp.where(valid, u, INVALID_FITNESS), s_pat, s_rep, valid, gradient
 
 
 def ordered_mean(x: jax.Array) -> jax.Array:
@@ -157,8 +151,8 @@ def ordered_mean(x: jax.Array) -> jax.Array:
     return total / x.shape[0]
 
 
-def make_gradient_step(config: Config):
-    """``(init(seed) -> GradientState, step(state, settings, ()) -> (state, record))``, neither jitted.
+def gradient_trainer(config: Config) -> Trainer:
+    """The gradient ``Trainer``: ``init(seed) -> GradientState``, ``step(state, settings, ())``, neither jitted.
 
     ``init`` evaluates the seed's initial population (the evolution strategies' first
     generation) once and starts from its fittest network. A start needs signal: from a
@@ -167,7 +161,7 @@ def make_gradient_step(config: Config):
     ``record`` has the per-batch arrays ``training`` logs.
     """
     sim, evo = config.simulation, config.evolution
-    model = RegulatoryNetwork.from_config(config.network)
+    model = make_network(config.network)
     n_batches = evo.population_size
     optimiser = optax.adam(evo.learning_rate)
 
@@ -191,9 +185,9 @@ def make_gradient_step(config: Config):
         key, eval_key, _ = random.split(state.key, 3)
         copies = jnp.broadcast_to(state.params, (n_batches, state.params.shape[0]))
         fitness, s_pat, s_rep, valid, gradients = estimate(copies, random.split(eval_key, n_batches), settings)
-        utility = ordered_mean(fitness)  # -inf if any batch is invalid
-        improved = utility > state.best_fitness
-        best_fitness = jnp.where(improved, utility, state.best_fitness)
+        mean_utility = ordered_mean(fitness)  # -inf if any batch is invalid
+        improved = mean_utility > state.best_fitness
+        best_fitness = jnp.where(improved, mean_utility, state.best_fitness)
         best_params = jnp.where(improved, state.params, state.best_params)
         # Ascent: optax minimises, so it is handed the negated gradient; an invalid step is skipped.
         updates, opt_state = optimiser.update(-ordered_mean(gradients), state.opt_state, state.params)
@@ -201,7 +195,7 @@ def make_gradient_step(config: Config):
         params = jnp.where(ok, optax.apply_updates(state.params, updates), state.params)
         opt_state = jax.tree_util.tree_map(lambda new, old: jnp.where(ok, new, old), opt_state, state.opt_state)
         record = {"fitness": fitness, "s_pat": s_pat, "s_rep": s_rep, "valid": valid,
-                  "best_ever_fitness": best_fitness}
+                  "best_ever_fitness": best_fitness, "population": copies}
         return GradientState(key, params, opt_state, best_params, best_fitness), record
 
-    return init, step
+    return Trainer(init, step, (), lambda state: state.params)

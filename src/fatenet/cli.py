@@ -1,0 +1,132 @@
+"""The ``fatenet`` command: quick answers without writing a study.
+
+    fatenet bound N [--boundary open|fixed|periodic]   exact upper bound of U for N cells
+    fatenet info RUN                                    what a run folder holds: settings, choice, metrics
+    fatenet evaluate PARAMS [--replicates R] [--seed S] [--json]
+                                                        score a params.npz on fresh replicates
+
+``info`` and ``evaluate`` read the run's settings from the ``params.json`` sidecar beside
+``params.npz``. Errors name the file or setting and what is allowed; the exit status is 2 for
+a usage error and 1 for a file that cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import BOUNDARIES, Config, ConfigError
+
+
+def _bound(args: argparse.Namespace) -> int:
+    from .bounds import MAX_CELLS, utility_upper_bound
+
+    if not 1 <= args.n_cells <= MAX_CELLS:
+        print(f"fatenet bound: N = {args.n_cells} is not allowed: the exact bound enumerates 2^N patterns, "
+              f"so N must be in [1, {MAX_CELLS}]", file=sys.stderr)
+        return 2
+    value = utility_upper_bound(args.n_cells, args.boundary)
+    print(f"{value:.6f} bits per cell: the largest U for {args.n_cells} cells, {args.boundary} boundary")
+    return 0
+
+
+def _run_files(path: Path) -> tuple[Path, Path]:
+    """(params.npz, folder) for a run folder or a params.npz path."""
+    params = path / "params.npz" if path.is_dir() else path
+    if not params.is_file():
+        raise FileNotFoundError(f"no params.npz at {params}: give a run folder (results/runs/...) or its params.npz")
+    return params, params.parent
+
+
+def _config_of(params: Path) -> tuple[Config, dict]:
+    from .io import load_params
+
+    _, meta = load_params(params)
+    if "config" not in meta:
+        raise ValueError(f"{params.with_suffix('.json')} is missing or has no 'config': the settings of the run "
+                         "are unknown")
+    return Config.from_dict(meta["config"]), meta
+
+
+def _info(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    params, folder = _run_files(Path(args.run))
+    config, meta = _config_of(params)
+    print(f"run {folder}")
+    print(f"  seed {meta.get('seed')}, {meta.get('n_params')} parameters "
+          f"({config.network.architecture}), strategy {config.evolution.strategy}, "
+          f"{config.evolution.n_generations} generations")
+    sim = config.simulation
+    print(f"  model: {sim.n_cells} cells, {sim.boundary} boundary, noise {sim.noise_strength}, dt {sim.dt}, "
+          f"t_final {sim.t_final}, max_rate {config.network.max_rate or 'unbounded'}")
+    print(f"  best training fitness {meta.get('best_fitness')}")
+    for row in meta.get("selection", []):
+        mark = "*" if row.get("chosen") else " "
+        print(f"   {mark} {row['candidate']:<20} training {row['train_fitness']}  re-scored {row['rescore_utility']}")
+    metrics_path = folder / "metrics.parquet"
+    if metrics_path.is_file():
+        metrics = pd.read_parquet(metrics_path).set_index("network")
+        t = metrics.loc["trained"]
+        print(f"  fresh U {t['utility']:.4f} [{t['utility_ci_low']:.4f}, {t['utility_ci_high']:.4f}] of bound "
+              f"{t['utility_bound']:.4f}; U at dt/4 {t['utility_fine_dt']:.4f}"
+              + ("  ** dt-sensitive: use a smaller simulation.dt **" if t["dt_sensitive"] else ""))
+        print(f"  random network U {metrics.loc['random', 'utility']:.4f}; alternating share "
+              f"{t['alternating_share']:.3f}; f(0) {t['f0']:.3f}, f(1) {t['f1']:.3f}")
+    else:
+        print("  not evaluated yet (no metrics.parquet)")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate
+    from .io import load_params
+
+    params_path, _ = _run_files(Path(args.params))
+    config, meta = _config_of(params_path)
+    if args.replicates is not None:
+        config = config.replace({"evaluation.n_replicates": args.replicates})
+    params, _ = load_params(params_path)
+    seed = meta.get("seed", 0) if args.seed is None else args.seed
+    result = evaluate(config, params, int(seed), train_fitness=meta.get("chosen_train_fitness"))
+    if args.json:
+        print(json.dumps(result.metrics.to_dict(orient="records"), default=str))
+    else:
+        columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "utility_fine_dt", "dt_sensitive",
+                   "alternating_share", "n_distinct"]
+        print(result.metrics[columns].to_string(index=False))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fatenet", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    bound = commands.add_parser("bound", help="exact upper bound of U for N cells")
+    bound.add_argument("n_cells", type=int, metavar="N")
+    bound.add_argument("--boundary", choices=BOUNDARIES, default="open")
+    bound.set_defaults(handler=_bound)
+    info = commands.add_parser("info", help="summarise a run folder")
+    info.add_argument("run", metavar="RUN", help="a run folder (results/runs/...) or its params.npz")
+    info.set_defaults(handler=_info)
+    evaluate = commands.add_parser("evaluate", help="score a params.npz on fresh replicates")
+    evaluate.add_argument("params", metavar="PARAMS", help="a params.npz (with its params.json) or its run folder")
+    evaluate.add_argument("--replicates", type=int, help="fresh replicates (default: the run's evaluation.n_replicates)")
+    evaluate.add_argument("--seed", type=int, help="evaluation seed (default: the run's seed)")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.set_defaults(handler=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (FileNotFoundError, ValueError, ConfigError) as error:
+        print(f"fatenet {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Training with any ask/tell strategy: ask for a population, score it, tell the scores.
+
+The random stream follows the seed notebook: ``key, sub = split(PRNGKey(seed))`` makes the
+initial population from ``split(sub, P)``, and every generation splits
+``key, eval_key, mut_key = split(key, 3)``; individuals are evaluated with
+``split(eval_key, P)`` (or all with ``eval_key`` under common random numbers), and the
+strategy samples with ``fold_in(eval_key, ASK_STREAM)`` and updates with ``mut_key``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from ..config import Config, EvolutionConfig
+from ..fitness import FitnessSettings, make_population_fitness
+from ..neural_network import make_network
+from .base import Trainer
+from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
+from .mu_plus_lambda import MuPlusLambda
+
+ASK_STREAM = 0x61736B  # "ask": keys a strategy's sampling apart from the evaluation keys
+ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES)
+"""The ``evolution.strategy`` values served by ``make_strategy``."""
+
+
+@struct.dataclass
+class TrainState:
+    key: jax.Array
+    strategy_state: Any
+    best_params: jax.Array  # (D,)
+    best_fitness: jax.Array  # ()
+
+
+def make_strategy(config: EvolutionConfig, n_dims: int):
+    """(strategy, params) for ``config.strategy``."""
+    if config.strategy == "mu_plus_lambda":
+        strategy = MuPlusLambda(population_size=config.population_size, n_dims=n_dims, n_parents=config.n_parents)
+        return strategy, strategy.default_params(config.mutation_std)
+    if config.strategy in EVOSAX_STRATEGIES:
+        strategy = EvosaxStrategy(config.strategy, config.population_size, n_dims, config.mutation_std,
+                                  config.initial_std)
+        return strategy, strategy.default_params()
+    raise ValueError(f"invalid evolution.strategy {config.strategy!r} for an ask/tell strategy: must be one of "
+                     + ", ".join(ASK_TELL_STRATEGIES))
+
+
+def ask_tell_trainer(config: Config) -> Trainer:
+    """The ``Trainer`` of the ask/tell strategy ``config.evolution.strategy`` (module doc)."""
+    sim, evo = config.simulation, config.evolution
+    model = make_network(config.network)
+    strategy, strategy_params = make_strategy(evo, model.n_params)
+    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points)
+    pop_size = evo.population_size
+    crn = evo.common_random_numbers
+
+    def init(seed: int) -> TrainState:
+        key, sub = jax.random.split(jax.random.PRNGKey(seed))
+        population = model.init_population(sub, pop_size)
+        strategy_state = strategy.init(sub, population, strategy_params)
+        return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],
+                          best_fitness=jnp.float32(-jnp.inf))
+
+    def step(state: TrainState, settings: FitnessSettings, params):
+        key, eval_key, mut_key = jax.random.split(state.key, 3)
+        # The ask key is derived, not split, so mu_plus_lambda keeps the notebook's stream.
+        ask_key = jax.random.fold_in(eval_key, ASK_STREAM)
+        population, strategy_state = strategy.ask(ask_key, state.strategy_state, params)
+        keys = jnp.broadcast_to(eval_key, (pop_size, *eval_key.shape)) if crn else jax.random.split(eval_key, pop_size)
+        result = evaluate(population, keys, settings)
+        best_idx = jnp.argmax(result.fitness)
+        improved = result.fitness[best_idx] > state.best_fitness
+        best_fitness = jnp.where(improved, result.fitness[best_idx], state.best_fitness)
+        best_params = jnp.where(improved, population[best_idx], state.best_params)
+        record = {"fitness": result.fitness, "s_pat": result.s_pat, "s_rep": result.s_rep, "valid": result.valid,
+                  "best_ever_fitness": best_fitness, "population": population}
+        strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, params)
+        return TrainState(key, strategy_state, best_params, best_fitness), record
+
+    return Trainer(init, step, strategy_params, lambda state: strategy.mean(state.strategy_state))

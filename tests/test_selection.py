@@ -1,0 +1,76 @@
+"""Choosing the final network: candidates, re-scoring on fresh tissues, and the notebook's rule."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from helpers import tiny_config
+from fatenet.dynamics import apply_threshold, simulate
+from fatenet.neural_network import make_network
+from fatenet.selection import RESCORE_STREAM, choose_final, final_candidates, rescore
+from fatenet.training import train
+from fatenet.utility_function import compute_hard_utility
+
+
+def test_candidates_are_best_ever_mean_and_the_top_of_the_last_generation():
+    population = np.arange(12, dtype=np.float32).reshape(4, 3)
+    fitness = np.array([0.1, 0.9, 0.5, 0.7])
+    names, params, scores = final_candidates(population[2], 0.95, population, fitness, np.full(3, -1.0), top_k=2)
+    assert names == ["best_ever", "mean", "last_generation_1", "last_generation_2"]
+    np.testing.assert_array_equal(params[2], population[1])
+    np.testing.assert_array_equal(params[3], population[3])
+    assert np.isnan(scores[1]) and scores.tolist()[::2] == [0.95, 0.9]
+    # A candidate equal to an earlier one is listed once.
+    names, _, _ = final_candidates(population[1], 0.95, population, fitness, None, top_k=2)
+    assert names == ["best_ever", "last_generation_2"]
+
+
+def _direct_utility(config, flat, key):
+    """Hard U of one network on the re-scoring tissues, computed with ``simulate`` directly."""
+    sim = config.simulation
+    model = make_network(config.network)
+    final = simulate(lambda s: model.apply_flat(jnp.asarray(flat), s), key, sim.n_cells,
+                     config.evolution.rescore_replicates, sim.n_steps, sim.dt, sim.noise_strength, sim.boundary,
+                     sim.ic_mean, sim.ic_spread)
+    return float(compute_hard_utility(apply_threshold(final))[0])
+
+
+def test_rescore_is_the_hard_utility_on_common_fresh_tissues():
+    cfg = tiny_config(evolution={"rescore_replicates": 40})
+    model = make_network(cfg.network)
+    candidates = np.asarray(model.init_population(jax.random.PRNGKey(4), 3)) * 3.0
+    key = jax.random.fold_in(jax.random.PRNGKey(9), RESCORE_STREAM)
+    got = rescore(cfg, candidates, 9)
+    want = [_direct_utility(cfg, c, key) for c in candidates]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+@pytest.mark.parametrize("strategy", ["mu_plus_lambda", "cma_es", "gradient"])
+def test_the_chosen_network_scores_best_on_the_rescoring(strategy):
+    cfg = tiny_config(evolution={"strategy": strategy, "rescore_replicates": 40, "n_generations": 4},
+                      simulation={"t_final": 2.0})
+    result = train(cfg, 5, progress=False)
+    table = result.selection
+    assert table["chosen"].sum() == 1
+    chosen = table[table["chosen"]].iloc[0]
+    assert chosen["rescore_utility"] == table["rescore_utility"].max()
+    # The returned params are the chosen candidate, and re-simulating it gives its score.
+    key = jax.random.fold_in(jax.random.PRNGKey(5), RESCORE_STREAM)
+    assert _direct_utility(cfg, result.params, key) == pytest.approx(chosen["rescore_utility"], abs=1e-6)
+    if strategy != "mu_plus_lambda":
+        assert "mean" in table["candidate"].tolist()
+
+
+def test_ties_keep_the_best_ever_network_and_best_ever_rule_skips_rescoring():
+    cfg = tiny_config()
+    population = np.zeros((3, make_network(cfg.network).n_params), np.float32)  # f = 0 for all
+    choice = choose_final(cfg, 1, population[0] + 0.0, 0.3, population, np.zeros(3), None)
+    assert choice.table["candidate"].tolist() == ["best_ever"]  # the others equal it
+    best_ever = dataclasses.replace(cfg, evolution=dataclasses.replace(cfg.evolution, final_choice="best_ever"))
+    other = population + 1.0
+    choice = choose_final(best_ever, 1, population[0], 0.3, other, np.array([0.9, 0.1, 0.2]), None)
+    assert choice.params.tolist() == population[0].tolist() and choice.train_fitness == 0.3
+    assert np.isnan(choice.table["rescore_utility"].iloc[0])
