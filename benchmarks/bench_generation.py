@@ -131,7 +131,7 @@ def make_seed_style(n_cells, n_replicates, n_steps, dt, noise_strength, bandwidt
     def evaluate(population, key):
         keys = random.split(key, len(population))
         fitnesses = []
-        for individual, k in zip(population, keys):
+        for individual, k in zip(population, keys, strict=True):
             fitnesses.append(fitness(unflatten(individual, template), model, k))
         return jnp.array(fitnesses)
 

@@ -5,13 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from helpers import tiny_config
 from fatenet import io
 from fatenet.evaluation import evaluate
 from fatenet.training import train
+from helpers import tiny_config
 
 FATENET = Path(sys.executable).with_name("fatenet")
 
@@ -58,7 +57,7 @@ def test_evaluate_prints_what_the_engine_computes(run_folder):
     direct = evaluate(cfg.replace({"evaluation.n_replicates": 64}), result.params, 3,
                       train_fitness=result.fitness).metrics
     assert [row["network"] for row in printed] == ["trained", "random"]
-    for row, (_, want) in zip(printed, direct.iterrows()):
+    for row, (_, want) in zip(printed, direct.iterrows(), strict=True):
         assert row["utility"] == pytest.approx(want["utility"], abs=1e-12)
         assert row["n_distinct"] == want["n_distinct"]
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from helpers import tiny_config
-from fatenet.evaluation import alternating_share, evaluate, patterns_table, regulatory_curve, zero_crossing
+from fatenet.evaluation import alternating_share, evaluate, patterns_table, zero_crossing
 from fatenet.neural_network import RegulatoryNetwork
+from helpers import tiny_config
 
 
 def test_zero_crossing_by_hand():
@@ -35,7 +35,13 @@ def test_evaluate_tables():
     ev = evaluate(cfg, params, 3, train_fitness=0.5)
     m = ev.metrics.set_index("network")
     assert list(m.index) == ["trained", "random"]
-    assert m.loc["trained", "utility"] == pytest.approx(m.loc["trained", "pi"] + m.loc["trained", "ci"], abs=1e-6)
+    # U recomputed in numpy from the pattern table's counts (a second path to the same number)
+    for name, group in ev.patterns.groupby("network"):
+        p = group["count"].to_numpy() / group["count"].sum()
+        ones = np.array([pattern.count("1") for pattern in group["pattern"]])
+        pbar = float(p @ ones) / 7
+        h2 = -(pbar * np.log2(pbar) + (1 - pbar) * np.log2(1 - pbar)) if 0 < pbar < 1 else 0.0
+        assert m.loc[name, "utility"] == pytest.approx(h2 + float(p @ np.log2(p)) / 7, abs=1e-6)
     assert m.loc["trained", "fitness_gap"] == pytest.approx(0.5 - m.loc["trained", "fresh_fitness"])
     assert np.isnan(m.loc["random", "train_fitness"])
     for name, group in ev.patterns.groupby("network"):
@@ -45,9 +51,6 @@ def test_evaluate_tables():
         assert m.loc[name, "alternating_share"] == pytest.approx(alternating)
     assert ev.shown["trained"].shape == (10, 7)
     assert list(ev.f_curve.columns) == ["sbar", "f_trained", "f_random", "f_target"]
-    curve = regulatory_curve(cfg.network, params)
-    np.testing.assert_allclose(curve["f"], ev.f_curve["f_trained"])
-    assert m.loc["trained", "f0"] == pytest.approx(curve["f"].iloc[0], abs=1e-6)
     again = evaluate(cfg, params, 3, train_fitness=0.5)
     assert again.metrics.equals(ev.metrics) and again.patterns.equals(ev.patterns)
 
@@ -57,7 +60,7 @@ def test_fine_dt_metric_is_a_direct_resimulation_and_kymographs_are_the_first_re
     import jax.numpy as jnp
 
     from fatenet.dynamics import simulate
-    from fatenet.evaluation import DT_TOLERANCE, EVALUATION_STREAM, FINE_DT_STREAM
+    from fatenet.evaluation import DT_CHECKS, DT_TOLERANCE, EVALUATION_STREAM, FINE_DT_STREAM
     from fatenet.utility_function import compute_hard_utility
 
     cfg = tiny_config(simulation={"t_final": 1.0})
@@ -68,16 +71,36 @@ def test_fine_dt_metric_is_a_direct_resimulation_and_kymographs_are_the_first_re
     key = jax.random.fold_in(jax.random.PRNGKey(3), EVALUATION_STREAM)
     sim = cfg.simulation
     f = lambda s: model.apply_flat(jnp.asarray(params), s)  # noqa: E731
-    # dt / 4 with the same simulated time: four times the steps, on the documented key.
-    final = simulate(f, jax.random.fold_in(key, FINE_DT_STREAM), sim.n_cells, 64, 4 * sim.n_steps, sim.dt / 4,
-                     sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread)
-    fine = float(compute_hard_utility((final >= 0.5).astype(jnp.float32))[0])
-    assert m.loc["trained", "utility_fine_dt"] == pytest.approx(fine, abs=1e-6)
-    assert m.loc["trained", "dt_sensitive"] == (abs(fine - m.loc["trained", "utility"]) > DT_TOLERANCE)
+    # dt / k with the same simulated time: k times the steps, on the documented key.
+    assert DT_CHECKS == {"utility_fine_dt": 4, "utility_finest_dt": 16}
+    moved = []
+    for column, k in DT_CHECKS.items():
+        check_key = jax.random.fold_in(jax.random.fold_in(key, FINE_DT_STREAM), k)
+        final = simulate(f, check_key, sim.n_cells, 64, k * sim.n_steps, sim.dt / k, sim.noise_strength,
+                         sim.boundary, sim.ic_mean, sim.ic_spread)
+        fine = float(compute_hard_utility((final >= 0.5).astype(jnp.float32))[0])
+        assert m.loc["trained", column] == pytest.approx(fine, abs=1e-6)
+        moved.append(abs(fine - m.loc["trained", "utility"]) > DT_TOLERANCE)
+    assert m.loc["trained", "dt_sensitive"] == any(moved)
+    assert np.isnan(m.loc["random", "utility_fine_dt"]) and not m.loc["random", "dt_sensitive"]
     # The kymograph's replicates are the evaluation's first replicates: same final fates.
     times, states = ev.kymographs["trained"]
     assert times[0] == 0.0 and times[-1] == pytest.approx(sim.t_final) and states.shape[1:] == (4, 7)
     np.testing.assert_array_equal((states[-1] >= 0.5).astype(int), ev.shown["trained"][:4])
+
+
+def test_f_curve_and_f_metrics_of_a_known_piecewise_linear_f():
+    cfg = tiny_config(network={"architecture": "piecewise_linear", "n_knots": 5})
+    knots = np.array([2.0, 1.0, -0.5, -1.0, -3.0], np.float32)  # at sbar 0, 0.25, 0.5, 0.75, 1
+    ev = evaluate(cfg, knots, 1)
+    curve = ev.f_curve.set_index("sbar")["f_trained"]
+    assert [curve.loc[0.0], curve.loc[0.5], curve.loc[1.0]] == pytest.approx([2.0, -0.5, -3.0], abs=1e-6)
+    assert curve.loc[0.125] == pytest.approx(1.5, abs=1e-6)
+    np.testing.assert_allclose(ev.f_curve["f_target"], -np.tanh(5 * (ev.f_curve["sbar"] - 0.5)))
+    m = ev.metrics.set_index("network").loc["trained"]
+    assert (m["f0"], m["f05"], m["f1"]) == pytest.approx((2.0, -0.5, -3.0), abs=1e-6)
+    assert m["zero_crossing"] == pytest.approx(0.25 + 0.25 * (1.0 / 1.5), abs=1e-6)  # 1.0 -> -0.5 over [0.25, 0.5]
+    assert bool(m["lateral_inhibition"])
 
 
 def test_wrong_parameter_count_is_rejected():
@@ -96,7 +119,7 @@ def test_metrics_carry_the_exact_bound():
 
 
 def test_bootstrap_interval_by_construction():
-    from fatenet.evaluation import bootstrap_utility_ci
+    from fatenet.statistics import bootstrap_utility_ci
     from fatenet.utility_function import compute_hard_utility
 
     same = np.tile([0, 1, 0, 1, 0, 1, 0], (50, 1))

@@ -5,12 +5,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from helpers import tiny_config
 from fatenet.dynamics import apply_threshold, run_multiple_replicates
 from fatenet.fitness import FitnessSettings, make_population_fitness, population_fitness
 from fatenet.neural_network import RegulatoryNetwork, get_regulatory_function
 from fatenet.strategies import make_strategy
 from fatenet.utility_function import compute_hard_utility, compute_soft_utility
+from helpers import tiny_config
 
 
 @pytest.mark.parametrize("kind", ["soft", "hard"])

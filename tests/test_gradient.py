@@ -6,15 +6,15 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import tiny_config
 from jax.scipy.stats import norm
 
 from fatenet.dynamics import drift, simulate
 from fatenet.fitness import FitnessSettings
-from fatenet.strategies.gradient import batch_estimate, score_coefficients
 from fatenet.neural_network import RegulatoryNetwork
+from fatenet.strategies.gradient import batch_estimate, score_coefficients
 from fatenet.training import train
 from fatenet.utility_function import compute_soft_utility, leave_one_out_utilities
+from helpers import tiny_config
 
 DT, NOISE = 0.01, 0.1
 TAU = NOISE * np.sqrt(DT)
@@ -47,7 +47,9 @@ def _reference_estimate(model, sim, flat, key, settings):
     From ``simulate``'s trajectory: a step that ends inside (0, 1) had xi = (s' - m) / tau, one
     that ends at 0 or 1 was clipped there. No grid: df/dθ at every recorded sbar.
     """
-    f = lambda sbar: model.apply_flat(flat, sbar)
+    def f(sbar):
+        return model.apply_flat(flat, sbar)
+
     final, traj = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, sim.dt, sim.noise_strength,
                            sim.boundary, sim.ic_mean, sim.ic_spread, return_trajectory=True)
     sbar, mean = drift(traj[:-1], f, sim.dt, sim.boundary)

@@ -62,10 +62,20 @@ def test_flat_round_trip_and_population_apply():
     np.testing.assert_allclose(together, one_by_one, atol=1e-6)
 
 
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "softplus", "silu", "gelu", "elu"])
-def test_other_activations_build(activation):
+@pytest.mark.parametrize("activation, act", [("relu", lambda z: np.maximum(z, 0)),
+                                             ("sigmoid", lambda z: 1 / (1 + np.exp(-z))),
+                                             ("softplus", lambda z: np.log1p(np.exp(z))),
+                                             ("silu", lambda z: z / (1 + np.exp(-z))),
+                                             ("elu", lambda z: np.where(z > 0, z, np.expm1(z)))])
+def test_other_activations_match_their_formula(activation, act):
     model = RegulatoryNetwork(hidden_dims=(4,), activation=activation)
-    assert model.apply_flat(jnp.zeros(model.n_params), jnp.array([0.5])).shape == (1,)
+    flat = np.linspace(-1.5, 1.3, model.n_params).astype(np.float32)  # w1 (4), b1 (4), w2 (4), b2 (1)
+    p = model.unflatten(flat)["params"]
+    w1, b1 = np.asarray(p["Dense_0"]["kernel"][0]), np.asarray(p["Dense_0"]["bias"])
+    w2, b2 = np.asarray(p["Dense_1"]["kernel"][:, 0]), float(p["Dense_1"]["bias"][0])
+    s = np.linspace(0, 1, 9)
+    by_hand = act(s[:, None] * w1 + b1) @ w2 + b2
+    np.testing.assert_allclose(model.apply_flat(flat, jnp.asarray(s)), by_hand, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,16 @@
 """The tiny study, run through Snakemake itself: every promised file, its columns, and determinism.
 
 Two fresh builds of ``workflow/presets/tiny.yaml`` in two scratch folders (sharing one JAX
-compilation cache) must give byte-identical parameters, Parquet tables and PNGs.
+compilation cache) must give byte-identical parameters, Parquet tables and PNGs; the second
+starts with a garbage ``checkpoint.npz`` in one run folder, which must not change anything.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,22 +19,27 @@ import pytest
 
 from conftest import copy_study, snakemake
 from fatenet import io
+from fatenet.evaluation import METRIC_COLUMNS
 
 pytestmark = pytest.mark.slow
 
 RUNS = [f"noise_strength~{noise}/seed~{seed}" for noise in ("0.05", "0.1") for seed in (1, 2)]
 PER_RUN = ["params.npz", "params.json", "history.parquet", "training.png", "metrics.parquet",
-           "patterns.parquet", "f_curve.parquet", "trained_patterns.png", "random_vs_trained.png"]
-FIGURES = ["utility_vs_noise_strength.png", "f_curves.png", "training_curves.png", "top_patterns.png"]
-METRICS = ["utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep", "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1",
-           "alternating_share", "n_distinct", "f0", "f05", "f1", "zero_crossing", "lateral_inhibition", "fitness_gap", "utility_bound"]
+           "patterns.parquet", "f_curve.parquet", "trained_patterns.png", "kymograph.png", "random_vs_trained.png"]
+FIGURES = ["utility_vs_noise_strength.png", "f_curves.png", "f_by_group.png", "training_curves.png", "top_patterns.png"]
+METRICS = [c for c in METRIC_COLUMNS if c != "network"]
 SUMMARY_COLUMNS = ["seed", "simulation.noise_strength", "run", *METRICS, "random_utility", "train_best_fitness"]
+GARBAGE_RUN = RUNS[1]
 HISTORY_COLUMNS = ["generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
                    "best_ever_fitness", "n_invalid"]
 
 
-def build(folder: Path, cache: Path) -> Path:
+def build(folder: Path, cache: Path, garbage_checkpoint: bool = False) -> Path:
     copy_study(folder)
+    if garbage_checkpoint:  # as a job killed during a disk-full write would leave it
+        run = folder / "results" / "runs" / GARBAGE_RUN
+        run.mkdir(parents=True)
+        (run / "checkpoint.npz").write_bytes(b"PK\x03\x04 truncated garbage")
     result = snakemake(folder, "--cores", "2", "--configfile", "workflow/presets/tiny.yaml",
                        "--config", f"cache_dir={cache}")
     assert result.returncode == 0, result.stdout[-6000:]
@@ -44,7 +53,7 @@ def first(tmp_path_factory, jax_cache) -> Path:
 
 @pytest.fixture(scope="module")
 def second(tmp_path_factory, jax_cache, first) -> Path:
-    return build(tmp_path_factory.mktemp("tiny_b"), jax_cache)
+    return build(tmp_path_factory.mktemp("tiny_b"), jax_cache, garbage_checkpoint=True)
 
 
 def promised_files() -> list[str]:
@@ -100,10 +109,23 @@ def test_params_and_sidecar(first):
     assert sidecar["seed"] == 1 and sidecar["n_params"] == 97
     assert sidecar["config"]["simulation"]["noise_strength"] == 0.05
     assert sidecar["config"]["evolution"]["n_generations"] == 3
-    assert {"seeds", "sweep", "cache_dir"}.isdisjoint(sidecar["config"])
+    assert {"seeds", "sweep", "cache_dir", "evaluation"}.isdisjoint(sidecar["config"])
+    assert "log_every" not in sidecar["config"]["evolution"]
     assert "jax" in sidecar["versions"]
-    text = (run / "params.json").read_text().lower()
-    assert "time" not in text and "date" not in text
+    text = (run / "params.json").read_text()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text)  # no date or clock time
+    assert not any(re.search("time|date", key) for key in _keys(sidecar))
+
+
+def _keys(tree):
+    """Every key of a nested JSON document."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _keys(value)
 
 
 def test_summary_rows_and_columns(first):
@@ -132,19 +154,93 @@ def test_pngs_carry_no_metadata(first):
             assert b"tEXt" not in data and b"Software" not in data, name
 
 
-def test_rerun_has_nothing_to_do(first, jax_cache):
-    result = snakemake(first, "-n", "--cores", "2", "--configfile", "workflow/presets/tiny.yaml",
-                       "--config", f"cache_dir={jax_cache}")
+def dry_run(folder: Path, cache: Path, extra_config: str = "") -> str:
+    """The jobs a dry run would schedule (Snakemake's job stats), after layering ``extra_config``."""
+    overlay = folder / "overlay.yaml"
+    overlay.write_text(extra_config or "{}\n")
+    result = snakemake(folder, "-n", "--cores", "2", "--configfile", "workflow/presets/tiny.yaml", str(overlay),
+                       "--config", f"cache_dir={cache}")
     assert result.returncode == 0, result.stdout
-    assert "Nothing to be done" in result.stdout, result.stdout
+    return result.stdout
 
 
-def test_report_builds(first, jax_cache):
-    result = snakemake(first, "--report", "results/report.html", "--configfile", "workflow/presets/tiny.yaml",
-                       "--config", f"cache_dir={jax_cache}")
-    assert result.returncode == 0, result.stdout[-6000:]
+def test_an_unchanged_study_or_a_neutral_setting_schedules_nothing(first, jax_cache):
+    assert "Nothing to be done" in dry_run(first, jax_cache)
+    assert "Nothing to be done" in dry_run(first, jax_cache, "evolution: {log_every: 2}\n")
+    assert "Nothing to be done" in dry_run(first, jax_cache / "elsewhere")  # another compilation cache
+
+
+@pytest.mark.parametrize("setting", ["evaluation: {n_replicates: 80}", "evaluation: {n_shown: 5}"])
+def test_an_evaluation_setting_reruns_evaluation_but_no_training(first, jax_cache, setting):
+    out = dry_run(first, jax_cache, setting + "\n")
+    assert "rule evaluate:" in out and "aggregate" in out
+    assert "rule train:" not in out and "train_seeds" not in out
+
+
+def test_a_training_setting_retrains(first, jax_cache):
+    out = dry_run(first, jax_cache, "evolution: {population_size: 7}\n")
+    assert "rule train:" in out and "rule evaluate:" in out
+
+
+def test_the_study_builds_its_report(first):
+    """The study's own run writes results/report.html: no separate --report call."""
     report = first / "results" / "report.html"
     assert report.is_file() and report.stat().st_size > 10_000
+
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+ARTIFACTS = Path(os.environ.get("FATENET_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
+LOAD_EVERY_FIGURE = """
+const done = arguments[arguments.length - 1];
+const entries = Object.values(window.results || {}).filter(r => (r.data_uri || "").startsWith("data:image/"));
+Promise.all(entries.map(e => new Promise(ok => {
+  const img = new Image();
+  img.onload = () => ok(img.naturalWidth > 0 ? null : e.name);
+  img.onerror = () => ok(e.name);
+  img.src = e.data_uri;
+}))).then(failed => done({count: entries.length, failed: failed.filter(name => name)}));
+"""
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver")
+def test_the_report_opens_in_a_real_browser(first):
+    """Headless Chromium renders results/report.html without errors, and every figure in it decodes."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium look for a driver online
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        browser.get((first / "results" / "report.html").as_uri())
+        WebDriverWait(browser, 90).until(lambda b: "fatenet study" in b.find_element(By.TAG_NAME, "body").text)
+        figures = browser.execute_async_script(LOAD_EVERY_FIGURE)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "report.png"))
+        errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        body = browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        browser.quit()
+    expected = sum(name.endswith(".png") for name in promised_files())
+    assert figures == {"count": expected, "failed": []}
+    assert not errors, errors
+    assert "Error" not in body and "Runs" in body and "Study" in body
+
+
+def test_a_garbage_checkpoint_is_set_aside_and_training_starts_over(second):
+    run = second / "results" / "runs" / GARBAGE_RUN
+    assert not (run / "checkpoint.npz").exists()
+    assert (run / "checkpoint.npz.rejected").read_bytes() == b"PK\x03\x04 truncated garbage"
+    log = (second / "results" / "logs" / "train" / f"{GARBAGE_RUN}.log").read_text()
+    assert "not resuming from" in log and "training from scratch" in log
 
 
 def test_two_builds_are_byte_identical(first, second):

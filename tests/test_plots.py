@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from fatenet import plots
+from fatenet.statistics import mean_ci95
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -92,12 +93,12 @@ def test_user_rc_settings_do_not_change_the_bytes(tmp_path):
 
 
 def test_mean_ci95_matches_student_t():
-    mean, low, high = plots.mean_ci95([1.0, 2.0, 3.0])
+    mean, low, high = mean_ci95([1.0, 2.0, 3.0])
     assert mean == pytest.approx(2.0)
     # t(0.975, 2) = 4.302653; sd = 1; half width = 4.302653 / sqrt(3)
     assert high - mean == pytest.approx(4.302653 / np.sqrt(3), rel=1e-6)
     assert mean - low == pytest.approx(high - mean)
-    one = plots.mean_ci95([0.5])
+    one = mean_ci95([0.5])
     assert one[0] == 0.5 and np.isnan(one[1]) and np.isnan(one[2])
 
 

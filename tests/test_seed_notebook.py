@@ -19,8 +19,10 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+import yaml
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "shared" / "seed" / "training-the-regulatory-network.md"
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO.parent / "shared" / "seed" / "training-the-regulatory-network.md"
 
 N_CODE_CELLS = 11
 CELL_START = re.compile(r"^In \[[^\]]*\]:\s*$")
@@ -192,10 +194,12 @@ def test_train_reproduces_notebook_loop(cells, tmp_path, monkeypatch):
     missing = [name for name in NOTEBOOK_FUNCTIONS if name not in ns]
     assert not missing, f"setup cells do not define {missing}"
 
-    config = Config.from_dict({
-        "simulation": {"n_replicates": 8, "t_final": 0.5},
-        "evolution": {"population_size": 6, "n_generations": 3},
-    })
+    # The seed preset (the notebook's setup, one --configfile away), shrunk to seconds.
+    preset = yaml.safe_load((REPO / "workflow" / "presets" / "seed.yaml").read_text())
+    config = Config.from_dict({k: preset[k] for k in ("simulation", "network", "evolution")}).replace(
+        {"simulation.n_replicates": 8, "simulation.t_final": 0.5, "evolution.population_size": 6,
+         "evolution.n_generations": 3})
+    assert config.evolution.final_choice == "best_ever"
     sim, net, evo = config.simulation, config.network, config.evolution
     # The notebook, shrunk, and the config describe the same run.
     assert (ns["N_CELLS"], ns["N_REPLICATES"], ns["N_STEPS"]) == (sim.n_cells, sim.n_replicates, sim.n_steps)

@@ -7,12 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from helpers import tiny_config
 from fatenet.dynamics import apply_threshold, simulate
 from fatenet.neural_network import make_network
 from fatenet.selection import RESCORE_STREAM, choose_final, final_candidates, rescore
 from fatenet.training import train
 from fatenet.utility_function import compute_hard_utility
+from helpers import tiny_config
 
 
 def test_candidates_are_best_ever_mean_and_the_top_of_the_last_generation():

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import tiny_config
 from fatenet.config import STRATEGIES, EvolutionConfig
 from fatenet.strategies import ASK_TELL_STRATEGIES, make_strategy
 from fatenet.training import train
+from helpers import tiny_config
 
 
 def test_every_configurable_strategy_is_served():

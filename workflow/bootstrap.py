@@ -42,7 +42,7 @@ def install_key() -> str:
 
 def ensure_environment() -> None:
     """Create .venv if missing and install fatenet into it unless the stamp says it is current."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this script may run on an older Python and must say so)
         sys.exit(f"fatenet needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         say(f"creating {VENV.relative_to(ROOT)}")

@@ -23,6 +23,7 @@ import itertools
 import numpy as np
 
 from .config import BOUNDARIES
+from .utility_function import binary_entropy
 
 _GOLDEN = 0.618033988749895
 MAX_CELLS = 20
@@ -30,10 +31,7 @@ MAX_CELLS = 20
 
 
 def _h2(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = -p * np.log2(p) - (1 - p) * np.log2(1 - p)
-    return np.nan_to_num(terms, nan=0.0)
+    return binary_entropy(p, np)
 
 
 def _symmetries(n_cells: int, boundary: str) -> list[np.ndarray]:
@@ -71,7 +69,7 @@ def orbit_classes(n_cells: int, boundary: str = "open", antisymmetric: bool = Fa
     # fate-1 fraction averaged over the orbit's members (members differ only under the 0/1 swap)
     p = np.bincount(inverse, weights=ones) / sizes / n_cells
     best: dict[float, float] = {}
-    for p_o, size in zip(np.round(p, 12), sizes):
+    for p_o, size in zip(np.round(p, 12), sizes, strict=True):
         best[p_o] = min(best.get(p_o, np.inf), float(size))
     return np.array([(p_o, np.log2(size)) for p_o, size in sorted(best.items())])
 

@@ -71,7 +71,7 @@ def _info(args: argparse.Namespace) -> int:
         metrics = pd.read_parquet(metrics_path).set_index("network")
         t = metrics.loc["trained"]
         print(f"  fresh U {t['utility']:.4f} [{t['utility_ci_low']:.4f}, {t['utility_ci_high']:.4f}] of bound "
-              f"{t['utility_bound']:.4f}; U at dt/4 {t['utility_fine_dt']:.4f}"
+              f"{t['utility_bound']:.4f}; U at dt/4 {t['utility_fine_dt']:.4f}, at dt/16 {t['utility_finest_dt']:.4f}"
               + ("  ** dt-sensitive: use a smaller simulation.dt **" if t["dt_sensitive"] else ""))
         print(f"  random network U {metrics.loc['random', 'utility']:.4f}; alternating share "
               f"{t['alternating_share']:.3f}; f(0) {t['f0']:.3f}, f(1) {t['f1']:.3f}")
@@ -94,7 +94,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.metrics.to_dict(orient="records"), default=str))
     else:
-        columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "utility_fine_dt", "dt_sensitive",
+        columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "utility_fine_dt", "utility_finest_dt",
+                   "dt_sensitive",
                    "alternating_share", "n_distinct"]
         print(result.metrics[columns].to_string(index=False))
     return 0
@@ -112,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_info)
     evaluate = commands.add_parser("evaluate", help="score a params.npz on fresh replicates")
     evaluate.add_argument("params", metavar="PARAMS", help="a params.npz (with its params.json) or its run folder")
-    evaluate.add_argument("--replicates", type=int, help="fresh replicates (default: the run's evaluation.n_replicates)")
+    evaluate.add_argument("--replicates", type=int,
+                          help="fresh replicates (default: the run's evaluation.n_replicates)")
     evaluate.add_argument("--seed", type=int, help="evaluation seed (default: the run's seed)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.set_defaults(handler=_evaluate)

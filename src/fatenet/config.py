@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 BOUNDARIES = ("open", "fixed", "periodic")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
@@ -134,7 +135,7 @@ class NetworkConfig:
         if self.architecture == "piecewise_linear":
             return self.n_knots
         widths = (1, *self.hidden_dims, 1)
-        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ class EvolutionConfig:
         _check_int("evolution.rescore_replicates", self.rescore_replicates, 2)
         _check_int("evolution.rescore_candidates", self.rescore_candidates, 1)
         if self.strategy == "gradient" and self.f_table_points:
-            _fail("evolution.f_table_points", points, "must be 0 with strategy gradient (it differentiates the exact f)")
+            _fail("evolution.f_table_points", points,
+                  "must be 0 with strategy gradient (it differentiates the exact f)")
         if self.strategy == "open_es" and self.population_size % 2:
             _fail("evolution.population_size", self.population_size,
                   "must be even with strategy open_es (it samples antithetic pairs)")
@@ -249,7 +251,7 @@ class Config:
                   "must be > 0 with evolution.strategy gradient (its gradient comes from the noise's density)")
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None = None, *, ignore: tuple[str, ...] = ()) -> "Config":
+    def from_dict(cls, data: Mapping[str, Any] | None = None, *, ignore: tuple[str, ...] = ()) -> Config:
         """Build from a nested mapping. Keys in ``ignore`` (e.g. a study's ``seeds``) are skipped."""
         data = dict(data or {})
         sections = {}
@@ -266,7 +268,8 @@ class Config:
             names = {f.name for f in fields(section_cls)}
             for name in value:
                 if name not in names:
-                    _fail(f"{key}.{name}", value[name], f"unknown key; allowed keys in {key}: " + ", ".join(sorted(names)))
+                    _fail(f"{key}.{name}", value[name],
+                          f"unknown key; allowed keys in {key}: " + ", ".join(sorted(names)))
             sections[key] = section_cls(**value)
         return cls(**sections)
 
@@ -292,7 +295,7 @@ class Config:
         """The settings that determine an evaluation: ``to_dict`` without OUTPUT_NEUTRAL settings."""
         return self.to_dict(sections=tuple(_SECTIONS))
 
-    def replace(self, dotted: Mapping[str, Any]) -> "Config":
+    def replace(self, dotted: Mapping[str, Any]) -> Config:
         """A copy with settings changed by dotted name, e.g. ``{"simulation.noise_strength": 0.05}``."""
         data = self.to_dict()
         for key, value in dotted.items():

@@ -14,7 +14,7 @@ one network or a whole population is simulated, and however many steps are drawn
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp

@@ -12,11 +12,15 @@ network and for a freshly initialised random one, and returns
   for the trained network the training fitness and its gap to the fresh fitness (the training
   fitness measure averaged over fresh batches of the training's replicate count), and the
   exact upper bound of U for the tissue's size and boundary (``bounds``; NaN beyond 20 cells);
-  for the trained network also ``utility_fine_dt``, U of the same number of replicates
-  re-simulated with the time step ``dt / FINE_DT_FACTOR`` (same ``t_final``, key
-  ``fold_in(evaluation key, FINE_DT_STREAM)``), and ``dt_sensitive``, true when it differs
-  from ``utility`` by more than ``DT_TOLERANCE``: then U is a property of the integrator,
-  not of the model, and the run needs a smaller ``simulation.dt``;
+  for the trained network also the time-step check: ``utility_fine_dt`` and
+  ``utility_finest_dt``, U of the same network re-simulated with the time step ``dt / 4`` and
+  ``dt / 16`` (same ``t_final``; ``min(n_replicates, DT_CHECK_MAX_REPLICATES)`` tissues; key
+  ``fold_in(fold_in(evaluation key, FINE_DT_STREAM), factor)``), and ``dt_sensitive``, true
+  when either differs from ``utility`` by more than ``DT_TOLERANCE``: then U is a property
+  of the Euler-Maruyama integrator, not of the model (the stochastic differential equation),
+  and needs a smaller ``simulation.dt`` or a smoother, slower ``f`` (``network.max_rate``).
+  Both refinements are checked because a function tuned to one time step can keep its U at
+  dt / 4 and lose it at dt / 16;
 - ``patterns``: every observed pattern with its count and frequency;
 - ``f_curve``: f of both networks and the reference -tanh(5 (sbar - 0.5)) on [0, 1];
 - ``shown``: the first ``evaluation.n_shown`` patterns of each network, for heatmaps;
@@ -41,22 +45,24 @@ from .bounds import MAX_CELLS, utility_upper_bound
 from .config import Config, NetworkConfig, SimulationConfig
 from .dynamics import apply_threshold, simulate
 from .neural_network import Network, lateral_inhibition_target, make_network
+from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
 
 EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
 FINE_DT_STREAM = 0x66696E65  # "fine": the time-step check's tissues
 CURVE_POINTS = 201
-BOOTSTRAP_SAMPLES = 1000
-FINE_DT_FACTOR = 4
-"""The time-step check re-simulates with dt / FINE_DT_FACTOR."""
+DT_CHECKS = {"utility_fine_dt": 4, "utility_finest_dt": 16}
+"""The time-step check: metric column -> factor by which dt is divided."""
+DT_CHECK_MAX_REPLICATES = 10_000
+"""At most this many tissues per time-step check (they cost up to 16 times a normal simulation)."""
 DT_TOLERANCE = 0.03
-"""|U(dt / 4) - U(dt)| above this flags a run as dt_sensitive (bits per cell)."""
+"""|U(dt / k) - U(dt)| above this, for any checked k, flags a run as dt_sensitive (bits per cell)."""
 KYMOGRAPH_REPLICATES = 4
 KYMOGRAPH_TIMES = 201
 METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep",
                   "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1",
                   "zero_crossing", "lateral_inhibition", "train_fitness", "fresh_fitness", "fitness_gap",
-                  "utility_bound", "utility_fine_dt", "dt_sensitive")
+                  "utility_bound", "utility_fine_dt", "utility_finest_dt", "dt_sensitive")
 """The columns of ``metrics``, in order (one row per network)."""
 
 
@@ -79,7 +85,7 @@ def simulate_patterns(model: Network, sim: SimulationConfig, flat: jax.Array, ke
     return apply_threshold(final)
 
 
-def fine_dt(sim: SimulationConfig, factor: int = FINE_DT_FACTOR) -> SimulationConfig:
+def fine_dt(sim: SimulationConfig, factor: int) -> SimulationConfig:
     """``sim`` with the time step divided by ``factor`` and the same simulated time."""
     return dataclasses.replace(sim, dt=sim.dt / factor)
 
@@ -157,39 +163,6 @@ def alternating_share(patterns: np.ndarray) -> float:
     return float(np.mean(np.all(x == alternating, axis=1) | np.all(x == 1 - alternating, axis=1)))
 
 
-def _utility_from_counts(counts: np.ndarray, ones: np.ndarray, n_cells: int) -> np.ndarray:
-    """Hard U of pattern counts (..., distinct) whose patterns have ``ones`` fate-1 cells each."""
-    r = counts.sum(axis=-1, keepdims=True)
-    p = counts / r
-    pbar = (counts @ ones) / (r[..., 0] * n_cells)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_rep = -np.sum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0), axis=-1) / n_cells
-        s_pat = np.nan_to_num(-pbar * np.log2(pbar) - (1 - pbar) * np.log2(1 - pbar), nan=0.0)
-    return s_pat - s_rep
-
-
-def bootstrap_utility_ci(patterns: np.ndarray, seed: int, n_samples: int = BOOTSTRAP_SAMPLES,
-                         level: float = 0.95) -> tuple[float, float]:
-    """Basic bootstrap interval of the hard utility, replicates resampled with replacement.
-
-    The basic (reflected) interval ``[2 U - q_high, 2 U - q_low]`` mirrors the resamples'
-    spread around the estimate, which corrects the first-order bias of plug-in entropies; it
-    says where the true U lies, so with few replicates it may exclude the plug-in U itself.
-    Resampling replicates is a multinomial draw over the distinct patterns, so a sample costs
-    O(distinct patterns). Deterministic for a given ``seed``.
-    """
-    x = np.asarray(patterns)
-    r, n = x.shape
-    distinct, inverse = np.unique(x, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.reshape(-1), minlength=len(distinct))
-    ones = distinct.sum(axis=1)
-    estimate = float(_utility_from_counts(counts, ones, n))
-    samples = np.random.default_rng(seed).multinomial(r, counts / r, size=n_samples)
-    tail = 100 * (1 - level) / 2
-    q_low, q_high = np.percentile(_utility_from_counts(samples, ones, n), [tail, 100 - tail])
-    return 2 * estimate - float(q_high), 2 * estimate - float(q_low)
-
-
 def patterns_table(patterns: np.ndarray) -> pd.DataFrame:
     """Every distinct pattern (as a '0101010' string) with count and frequency, most frequent first."""
     strings = np.array(["".join(str(int(v)) for v in row) for row in np.asarray(patterns)])
@@ -226,11 +199,10 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         row["train_fitness"] = float(train_fitness) if is_trained else float("nan")
         row["fitness_gap"] = row["train_fitness"] - row["fresh_fitness"] if is_trained else float("nan")
         row["utility_bound"] = bound
-        if name == "trained":
-            row["utility_fine_dt"] = fine_dt_utility(config, net, key)
-            row["dt_sensitive"] = bool(abs(row["utility_fine_dt"] - row["utility"]) > DT_TOLERANCE)
-        else:
-            row["utility_fine_dt"], row["dt_sensitive"] = float("nan"), False
+        checks = {column: fine_dt_utility(config, net, key, factor) if name == "trained" else float("nan")
+                  for column, factor in DT_CHECKS.items()}
+        row.update(checks)
+        row["dt_sensitive"] = any(abs(value - row["utility"]) > DT_TOLERANCE for value in checks.values())
         rows.append(row)
         table = patterns_table(patterns)
         table.insert(0, "network", name)
@@ -243,10 +215,11 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
                       f_curve=pd.DataFrame(curve), shown=shown, kymographs=kymographs)
 
 
-def fine_dt_utility(config: Config, params: np.ndarray, evaluation_key: jax.Array) -> float:
-    """U of ``evaluation.n_replicates`` tissues simulated with dt / FINE_DT_FACTOR (module doc)."""
+def fine_dt_utility(config: Config, params: np.ndarray, evaluation_key: jax.Array, factor: int) -> float:
+    """U of the network simulated with dt / ``factor``, for the time-step check (module doc)."""
     model = make_network(config.network)
-    key = jax.random.fold_in(evaluation_key, FINE_DT_STREAM)
-    patterns = simulate_patterns(model, fine_dt(config.simulation), jnp.asarray(params, jnp.float32), key,
-                                 config.evaluation.n_replicates)
+    key = jax.random.fold_in(jax.random.fold_in(evaluation_key, FINE_DT_STREAM), factor)
+    n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
+    patterns = simulate_patterns(model, fine_dt(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
+                                 n_rep)
     return float(information_decomposition(patterns)["utility"])

@@ -40,7 +40,7 @@ class FitnessSettings(NamedTuple):
     bandwidth: jax.Array
 
     @classmethod
-    def from_configs(cls, sim: SimulationConfig, evo: EvolutionConfig) -> "FitnessSettings":
+    def from_configs(cls, sim: SimulationConfig, evo: EvolutionConfig) -> FitnessSettings:
         f32 = lambda v: jnp.asarray(v, jnp.float32)  # noqa: E731
         return cls(f32(sim.dt), f32(sim.noise_strength), f32(sim.ic_mean), f32(sim.ic_spread), f32(evo.bandwidth))
 

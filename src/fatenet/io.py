@@ -16,9 +16,10 @@ import os
 import platform
 import tempfile
 import zipfile
+from collections.abc import Iterator, Mapping
 from importlib import metadata as _metadata
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -19,9 +19,10 @@ description registered as a pytree without leaves, so it can be passed to
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -97,7 +98,7 @@ class RegulatoryNetwork(_FlatParameters):
         object.__setattr__(self, "hidden_dims", cfg.hidden_dims)
 
     @classmethod
-    def from_config(cls, config: NetworkConfig) -> "RegulatoryNetwork":
+    def from_config(cls, config: NetworkConfig) -> RegulatoryNetwork:
         return cls(hidden_dims=config.hidden_dims, activation=config.activation, output_scale=config.output_scale,
                    max_rate=config.max_rate)
 

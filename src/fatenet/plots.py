@@ -12,6 +12,8 @@ Per-run figures (the seed notebook's panels, and how patterns form):
     plot_training, plot_patterns, plot_random_vs_trained, plot_kymographs
 Study figures (one per study, over all runs):
     plot_utility_vs_param, plot_f_curves, plot_f_by_group, plot_training_curves, plot_top_patterns
+Benchmark figures:
+    plot_scaling
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import matplotlib
 import matplotlib.style
@@ -31,6 +33,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .io import atomic_path
+from .statistics import mean_ci95
 
 DPI = 100
 """Resolution of every PNG (dots per inch); figure sizes below are in inches."""
@@ -183,7 +186,7 @@ def plot_random_vs_trained(f_curve_df: pd.DataFrame, u_random: float, u_trained:
 
     values = [float(u_random), float(u_trained)]
     bars = ax_bar.bar(["random", "trained"], values, color=[RANDOM_COLOR, TRAINED_COLOR], alpha=0.85)
-    for bar, value in zip(bars, values):
+    for bar, value in zip(bars, values, strict=True):
         ax_bar.annotate(f"{value:.3f}", (bar.get_x() + bar.get_width() / 2, value), ha="center",
                         va="bottom", xytext=(0, 3), textcoords="offset points")
     ax_bar.axhline(1.0, color="k", linestyle=":", linewidth=1, label="bound: 1 bit per cell")
@@ -234,26 +237,6 @@ def plot_kymographs(kymographs: dict, path: str | os.PathLike) -> Path:
 # ---------------------------------------------------------------------------------------------
 # Study figures
 # ---------------------------------------------------------------------------------------------
-
-
-def _t_quantile_975(dof: int) -> float:
-    """Two-sided 95% Student-t critical value for ``dof`` degrees of freedom."""
-    from scipy.stats import t as student_t  # scipy ships with jax
-
-    return float(student_t.ppf(0.975, dof))
-
-
-def mean_ci95(values: Sequence[float]) -> tuple[float, float, float]:
-    """Mean and the Student-t 95% confidence interval of the mean (NaN bounds for one value)."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, math.nan, math.nan
-    half = _t_quantile_975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return mean, mean - half, mean + half
 
 
 def _value_label(value) -> str:
@@ -362,7 +345,7 @@ def _series_by_group(df: pd.DataFrame) -> list[tuple[str, list[str]]]:
     group_col = "group" if "group" in df.columns else "run"
     pairs = df[[group_col, "run"]].drop_duplicates()
     out: dict[str, list[str]] = {}
-    for group, run in zip(pairs[group_col], pairs["run"]):
+    for group, run in zip(pairs[group_col], pairs["run"], strict=True):
         out.setdefault(str(group), []).append(str(run))
     return list(out.items())
 
@@ -379,7 +362,7 @@ def plot_f_curves(curves_df: pd.DataFrame, path: str | os.PathLike) -> Path:
     colors = _group_colors(len(groups))
     fig = _new_figure(7.0, 5.0)
     ax = fig.subplots()
-    for color, (group, runs) in zip(colors, groups):
+    for color, (group, runs) in zip(colors, groups, strict=True):
         for i, run in enumerate(runs):
             part = curves_df[curves_df["run"] == run]
             ax.plot(part["sbar"].to_numpy(), part[f_name].to_numpy(), color=color, linewidth=1.3, alpha=0.75,
@@ -412,8 +395,8 @@ def plot_f_by_group(curves_df: pd.DataFrame, path: str | os.PathLike, *, columns
     fig = _new_figure(4.2 * n_cols, 3.3 * n_rows)
     axes = np.atleast_1d(fig.subplots(n_rows, n_cols, squeeze=False)).ravel()
     colors = _group_colors(max(len(run) for _, run in groups))
-    for ax, (group, runs) in zip(axes, groups):
-        for color, run in zip(colors, runs):
+    for ax, (group, runs) in zip(axes, groups, strict=False):
+        for color, run in zip(colors, runs, strict=False):
             part = curves_df[curves_df["run"] == run]
             ax.plot(part["sbar"].to_numpy(), part[f_name].to_numpy(), color=color, linewidth=1.4, alpha=0.85,
                     label=run.rsplit("/", 1)[-1])
@@ -439,7 +422,7 @@ def plot_training_curves(histories_df: pd.DataFrame, path: str | os.PathLike,
     colors = _group_colors(len(groups))
     fig = _new_figure(7.0, 5.0)
     ax = fig.subplots()
-    for color, (group, runs) in zip(colors, groups):
+    for color, (group, runs) in zip(colors, groups, strict=True):
         part = histories_df[histories_df["run"].isin(runs)]
         for run in runs:
             one = part[part["run"] == run]
@@ -493,4 +476,29 @@ def plot_top_patterns(patterns_df: pd.DataFrame, path: str | os.PathLike, *, top
     ax.set_title(f"Top {len(ranking)} patterns of the trained networks: frequency per run")
     cbar = fig.colorbar(image, ax=ax)
     cbar.set_label("frequency on fresh replicates")
+    return save_png(fig, path)
+
+
+@_styled
+def plot_scaling(table: pd.DataFrame, exponents: dict, path: str | os.PathLike) -> Path:
+    """Seconds per generation against each swept factor (log-log), with the fitted power law.
+
+    ``table`` has columns ``factor``, ``value`` and ``s_per_gen`` (``benchmarks/scaling.py``);
+    ``exponents`` maps each factor to its fitted slope.
+    """
+    factors = list(dict.fromkeys(table["factor"]))
+    fig = _new_figure(3.4 * len(factors), 3.4)
+    axes = np.atleast_1d(fig.subplots(1, len(factors), squeeze=False)).ravel()
+    for ax, factor in zip(axes, factors, strict=True):
+        part = table[table["factor"] == factor].sort_values("value")
+        x, y = part["value"].to_numpy(float), part["s_per_gen"].to_numpy(float)
+        ax.loglog(x, y, "o", color=TRAINED_COLOR)
+        slope = float(exponents[factor])
+        fit = np.exp(np.mean(np.log(y) - slope * np.log(x))) * x**slope
+        ax.loglog(x, fit, "-", color="black", linewidth=1, label=f"time ~ {factor}^{slope:.2f}")
+        ax.set_xlabel(factor)
+        ax.set_title(factor)
+        ax.legend(loc="upper left", fontsize=8)
+    axes[0].set_ylabel("seconds per generation")
+    fig.suptitle("Cost of a generation, one factor at a time (others at the seed values)")
     return save_png(fig, path)

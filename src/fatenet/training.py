@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -239,7 +240,7 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
         summary = []
         for g in range(end - first):
             records = [generation_record({k: v[g, i] for k, v in out.items()}) for i in range(len(seeds))]
-            for cols, record in zip(columns, records):
+            for cols, record in zip(columns, records, strict=True):
                 for name in cols:
                     cols[name].append(record[name])
             summary.append({name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}

@@ -33,16 +33,22 @@ SOFT_MAX_PATTERNS = 5000
 """Largest number of distinct patterns ``soft_pattern_entropy_of_counts`` accepts (K^2 terms)."""
 
 
-def _xlog2x(p: jax.Array) -> jax.Array:
-    """p * log2(p) with 0 log 0 = 0 and finite gradients at 0."""
-    safe = jnp.where(p > 0, p, 1.0)
-    return jnp.where(p > 0, p * jnp.log2(safe), 0.0)
+def _xlog2x(p, xp=jnp):
+    """p * log2(p) with 0 log 0 = 0 and finite gradients at 0 (``xp``: jax.numpy or numpy)."""
+    safe = xp.where(p > 0, p, 1.0)
+    return xp.where(p > 0, p * xp.log2(safe), 0.0)
 
 
-def binary_entropy(p: jax.Array) -> jax.Array:
-    """H2(p) = -p log2 p - (1-p) log2 (1-p), in bits."""
-    p = jnp.clip(p, 0.0, 1.0)
-    return -(_xlog2x(p) + _xlog2x(1.0 - p))
+def binary_entropy(p, xp=jnp):
+    """H2(p) = -p log2 p - (1-p) log2 (1-p), in bits; ``xp`` is jax.numpy (default) or numpy."""
+    p = xp.clip(p, 0.0, 1.0)
+    return -(_xlog2x(p, xp) + _xlog2x(1.0 - p, xp))
+
+
+def entropy_bits(counts, xp=jnp):
+    """Plug-in entropy (bits) of the distribution with these counts along the last axis (zeros ignored)."""
+    p = counts / xp.sum(counts, axis=-1, keepdims=True)
+    return -xp.sum(_xlog2x(p, xp), axis=-1)
 
 
 def _packed_rows(patterns: jax.Array) -> list[jax.Array]:
@@ -73,24 +79,18 @@ def pattern_counts(patterns: jax.Array) -> jax.Array:
     return jax.ops.segment_sum(jnp.ones(r, jnp.float32), group, num_segments=r)
 
 
-def _entropy_bits(counts: jax.Array) -> jax.Array:
-    """Plug-in entropy (bits) of the distribution with these counts (zeros ignored)."""
-    p = counts / jnp.sum(counts)
-    return -jnp.sum(_xlog2x(p))
-
-
 def _distinct(counts: jax.Array) -> jax.Array:
     return jnp.sum(counts > 0).astype(jnp.int32)
 
 
 def _miller_madow_bits(counts: jax.Array) -> jax.Array:
     r = jnp.sum(counts)
-    return _entropy_bits(counts) + (_distinct(counts) - 1) / (2.0 * r * _LN2)
+    return entropy_bits(counts) + (_distinct(counts) - 1) / (2.0 * r * _LN2)
 
 
-def pattern_entropy_bits(patterns: jax.Array) -> jax.Array:
+def patternentropy_bits(patterns: jax.Array) -> jax.Array:
     """Plug-in Shannon entropy (bits, whole pattern) of the empirical distribution of rows."""
-    return _entropy_bits(pattern_counts(patterns))
+    return entropy_bits(pattern_counts(patterns))
 
 
 def distinct_patterns(patterns: jax.Array) -> jax.Array:
@@ -100,7 +100,7 @@ def distinct_patterns(patterns: jax.Array) -> jax.Array:
 
 def pattern_entropy(patterns: jax.Array) -> jax.Array:
     """S_rep: plug-in pattern entropy per cell, bits."""
-    return pattern_entropy_bits(patterns) / jnp.asarray(patterns).shape[1]
+    return patternentropy_bits(patterns) / jnp.asarray(patterns).shape[1]
 
 
 def miller_madow_pattern_entropy(patterns: jax.Array) -> jax.Array:
@@ -214,7 +214,7 @@ def information_decomposition(patterns: jax.Array) -> dict[str, jax.Array]:
     n = jnp.asarray(patterns).shape[1]
     counts = pattern_counts(patterns)  # one count serves every pattern statistic
     s_pat = pooled_entropy(patterns)
-    s_rep = _entropy_bits(counts) / n
+    s_rep = entropy_bits(counts) / n
     s_cf = positional_entropy(patterns)
     return {
         "utility": s_pat - s_rep,

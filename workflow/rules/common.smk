@@ -93,20 +93,44 @@ def _sort_key(value):
     return (0, value)
 
 
-def build_run_table(cfg):
-    """{run id: {run, seed, point, config}} in sorted order (sweep values, then seed).
+def check_variants(variants):
+    """Reject variants that are not named mappings of section.key settings."""
+    for name, settings in (variants or {}).items():
+        if not re.fullmatch(r"[A-Za-z0-9_.+-]+", str(name)):
+            raise StudyConfigError(
+                f"invalid variant name {name!r}: use letters, digits, '.', '_', '+' or '-' (it names a folder)"
+            )
+        for key in settings or {}:
+            if key not in SWEEPABLE:
+                raise StudyConfigError(
+                    f"invalid setting variants.{name}.{key} = {settings[key]!r}: unknown parameter; allowed: "
+                    + ", ".join(SWEEPABLE)
+                )
+    return {str(name): dict(settings or {}) for name, settings in (variants or {}).items()}
 
-    ``run`` is the folder below results/runs, e.g. ``noise_strength~0.05/seed~1``;
-    ``point`` maps each swept dotted name to its value; ``config`` is the full per-run
-    settings (study defaults with the point applied; no ``seeds``, ``sweep`` or ``cache_dir``).
+
+def build_run_table(cfg):
+    """{run id: {run, seed, point, config}} in order: variants as listed, sweep values sorted, then seed.
+
+    ``run`` is the folder below results/runs, e.g. ``noise_strength~0.05/seed~1`` (with
+    variants, ``variant~<name>/...``); ``point`` maps each swept dotted name (and ``variant``)
+    to its value; ``config`` is the full per-run settings (study defaults, then the variant's
+    settings, then the sweep point; no ``seeds``, ``sweep``, ``variants`` or ``cache_dir``).
     """
     sweep = check_sweep(cfg.get("sweep"))
+    variants = check_variants(cfg.get("variants"))
     keys = list(sweep)
     labels = sweep_labels(keys)
-    points = [
+    grid = [
         dict(zip(keys, combo)) for combo in itertools.product(*(sweep[k] for k in keys))
     ]
-    points.sort(key=lambda point: tuple(_sort_key(point[k]) for k in keys))
+    grid.sort(key=lambda point: tuple(_sort_key(point[k]) for k in keys))
+    if variants:
+        keys = ["variant", *keys]
+        labels = {"variant": "variant", **labels}
+        points = [{"variant": name, **point} for name in variants for point in grid]
+    else:
+        points = grid
     base = {section: dict(cfg.get(section) or {}) for section in SECTIONS}
     try:
         Config.from_dict(base)
@@ -122,8 +146,12 @@ def build_run_table(cfg):
                     f"invalid sweep value in {part!r}: values must print as letters, digits, "
                     "'.', '_', '+' or '-' to name a folder"
                 )
+        swept = {k: v for k, v in point.items() if k != "variant"}
         try:
-            run_config = Config.from_dict(base).replace(point).to_dict()
+            start = Config.from_dict(base)
+            if "variant" in point:
+                start = start.replace(variants[point["variant"]])
+            run_config = start.replace(swept).to_dict()
         except ConfigError as error:
             where = ", ".join(f"{k} = {point[k]!r}" for k in keys)
             raise StudyConfigError(
@@ -150,7 +178,8 @@ POINTS = {}
 for _entry in RUNS.values():
     POINTS.setdefault(posixpath.dirname(_entry["run"]), []).append(_entry)
 SEEDS = sorted(config["seeds"])
-SWEEP_KEYS = list(config["sweep"])
+# the columns that tell runs apart in the summary: "variant" (with variants), then the swept keys
+SWEEP_KEYS = (["variant"] if config.get("variants") else []) + list(config["sweep"])
 SWEEP_LABELS = sweep_labels(SWEEP_KEYS)
 
 

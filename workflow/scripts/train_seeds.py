@@ -21,6 +21,7 @@ outputs = zip(
     snakemake.output.params,
     snakemake.output.history,
     snakemake.output.figure,
+    strict=True,
 )
 for seed, result, params, history, figure in outputs:
     write_run(config, seed, result, params, history, figure)

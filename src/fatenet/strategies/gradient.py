@@ -63,8 +63,8 @@ from ..fitness import (
     shard_over_devices,
 )
 from ..neural_network import Network, make_network
-from .base import Trainer
 from ..utility_function import leave_one_out_utilities, utility
+from .base import Trainer
 
 SCORE_GRID_POINTS = 129
 """Grid of sbar on which df/dθ is taken and linearly interpolated for the score (see batch_estimate)."""
@@ -103,7 +103,10 @@ def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.A
     utility (``kind``) of their hard fates and ``gradient`` the score-function estimate of dE[U]/dθ.
     """
     params = model.unflatten(flat)
-    f = lambda sbar: model.apply(params, sbar)
+
+    def f(sbar):
+        return model.apply(params, sbar)
+
     shape = (sim.n_replicates, sim.n_cells)
     dt, noise = settings.dt, settings.noise_strength
     k_init, k_noise = random.split(key)

@@ -1,0 +1,150 @@
+"""The GPU check: speed, many seeds at once, and byte-identical rebuilds, in one command.
+
+    python benchmarks/gpu_check.py [--quick] [--out DIR]
+
+Run it on a GPU node inside the fatenet environment (``pip install "jax[cuda12]"``). It sets
+the determinism flags itself (``XLA_FLAGS=--xla_gpu_deterministic_ops=true``,
+``JAX_DEFAULT_MATMUL_PRECISION=highest``, ``XLA_PYTHON_CLIENT_PREALLOCATE=false``) and
+measures, on whatever device JAX finds:
+
+1. seconds per generation at the seed configuration (20 x 50 x 7 cells x 2000 steps, exact
+   MLP) and at the default study's configuration, median of 5 after a compiling warm-up;
+2. the wall time of one vmapped run of 20 seeds of the default study's configuration
+   (``fatenet.training.train_seeds``, what ``train_seeds_together`` does);
+3. two builds of a small study (Snakemake, in two scratch folders) compared file by file.
+
+``--quick`` shrinks every part (a few generations, 2 seeds, a 1-run study) so that the
+script can be checked on a CPU in a minute (the test suite does). The last stdout line is
+one JSON object; the study builds' logs go to ``--out`` (default: a temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DETERMINISM = {
+    "XLA_FLAGS": "--xla_gpu_deterministic_ops=true",
+    "JAX_DEFAULT_MATMUL_PRECISION": "highest",
+    "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+}
+QUICK_STUDY = """\
+seeds: [1]
+simulation: {n_replicates: 4, t_final: 0.5}
+evolution: {population_size: 4, n_generations: 2, rescore_replicates: 8}
+evaluation: {n_replicates: 16}
+sweep: {}
+"""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def seconds_per_generation(config, generations: int) -> float:
+    import jax
+
+    from fatenet.training import make_generation_step
+
+    init, step, _ = make_generation_step(config)
+    state, out = step(init(0))
+    jax.block_until_ready((state, out))
+    times = []
+    for _ in range(generations):
+        t0 = time.perf_counter()
+        state, out = step(state)
+        jax.block_until_ready((state, out))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def build_study(folder: Path, study: Path, cache: Path) -> subprocess.CompletedProcess:
+    folder.mkdir(parents=True)
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy2(REPO / name, folder / name)
+    shutil.copytree(REPO / "workflow", folder / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    command = [sys.executable, "-m", "snakemake", "--cores", "all", "--configfile", str(study),
+               "--config", f"cache_dir={cache}"]
+    return subprocess.run(command, cwd=folder, env=dict(os.environ, **DETERMINISM), capture_output=True, text=True)
+
+
+def compare_builds(a: Path, b: Path) -> list[str]:
+    files = sorted(p.relative_to(a) for p in (a / "results").rglob("*")
+                   if p.is_file() and p.suffix in {".npz", ".json", ".parquet", ".png", ".csv"})
+    return [str(f) for f in files if (a / f).read_bytes() != (b / f).read_bytes()]
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a minute-long dry check (CPU is fine)")
+    parser.add_argument("--out", help="folder for the study builds (default: a temporary one)")
+    args = parser.parse_args(argv)
+    os.environ.update(DETERMINISM)
+
+    import jax
+
+    from fatenet.config import Config
+    from fatenet.training import train_seeds
+
+    result = {"devices": [str(d) for d in jax.devices()], "backend": jax.default_backend(),
+              "jax_version": jax.__version__, "quick": args.quick}
+    log(f"devices: {result['devices']}")
+
+    seed_config = Config.from_dict({"network": {"architecture": "mlp"}, "evolution": {"strategy": "mu_plus_lambda"}})
+    study_config = Config.from_dict(_study_settings())
+    if args.quick:
+        shrink = {"simulation.t_final": 0.5, "evolution.population_size": 6, "simulation.n_replicates": 8}
+        seed_config, study_config = seed_config.replace(shrink), study_config.replace(shrink)
+    n_timed = 2 if args.quick else 5
+    result["seed_config_s_per_gen"] = round(seconds_per_generation(seed_config, n_timed), 5)
+    result["default_config_s_per_gen"] = round(seconds_per_generation(study_config, n_timed), 5)
+    log(f"s/generation: seed config {result['seed_config_s_per_gen']}, default {result['default_config_s_per_gen']}")
+
+    seeds = [1, 2] if args.quick else list(range(1, 21))
+    many = study_config.replace({"evolution.n_generations": 2}) if args.quick else study_config
+    t0 = time.perf_counter()
+    train_seeds(many, seeds, progress=False)
+    result["vmapped_seeds"] = len(seeds)
+    result["vmapped_wall_s"] = round(time.perf_counter() - t0, 2)
+    log(f"{len(seeds)} seeds in one vmapped run: {result['vmapped_wall_s']} s")
+
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="fatenet-gpu-check-"))
+    study = out / "study.yaml"
+    out.mkdir(parents=True, exist_ok=True)
+    study.write_text(QUICK_STUDY if args.quick else "seeds: [1, 2]\nsweep: {}\n")
+    cache = out / "jax_cache"
+    builds = []
+    for name in ("build_a", "build_b"):
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+        done = build_study(out / name, study, cache)
+        (out / f"{name}.log").write_text(done.stdout + done.stderr)
+        builds.append(done.returncode)
+    result["study_builds_ok"] = builds == [0, 0]
+    differ = compare_builds(out / "build_a", out / "build_b") if result["study_builds_ok"] else ["(a build failed)"]
+    result["byte_identical"] = not differ
+    result["differing_files"] = differ[:20]
+    log(f"two study builds byte-identical: {result['byte_identical']} (logs in {out})")
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def _study_settings() -> dict:
+    """The default study's settings (config.yaml), without the workflow keys."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "config.yaml").read_text())
+    return {key: data[key] for key in ("simulation", "network", "evolution", "evaluation") if key in data}
+
+
+if __name__ == "__main__":
+    main()
