@@ -14,8 +14,11 @@ Euler-Maruyama steps, an (8, 8) tanh MLP, soft-utility fitness, (mu+lambda)-ES w
   every step (JAX's default PRNG settings), then the ES selection and mutation.
 
 The opt-in approximation ``evolution.f_table_points`` (f tabulated once per generation and
-linearly interpolated) is timed too and reported as ``tabulated_s_per_gen`` / ``tabulated_speedup``;
-the headline ``speedup`` is the exact model's. One step of ``evolution.strategy: gradient``
+linearly interpolated) is timed too and reported as ``tabulated_s_per_gen`` / ``tabulated_speedup``,
+and so is the same generation with the piecewise-linear f (``network.architecture:
+piecewise_linear``, 17 knots: an exact model whose f is itself a table) as
+``piecewise_linear_s_per_gen`` / ``piecewise_linear_speedup``; the headline ``speedup`` is the
+exact MLP's. One step of ``evolution.strategy: gradient``
 (the same number of simulated tissues plus the score-function gradient) is timed too and
 reported as ``gradient_s_per_step`` and its ratio to an exact generation, ``gradient_cost_ratio``.
 
@@ -181,13 +184,14 @@ def main(argv=None) -> dict:
 
     import jax
 
-    from fatenet.config import Config
     from fatenet.training import make_generation_step
+    from seed_settings import seed_config
 
-    config = Config()  # the seed notebook's settings
+    config = seed_config()  # the seed notebook's settings (workflow/presets/seed.yaml)
     sim, net, evo = config.simulation, config.network, config.evolution
     assert (evo.population_size, sim.n_replicates, sim.n_cells, sim.n_steps) == (20, 50, 7, 2000)
-    assert net.hidden_dims == (8, 8) and net.activation == "tanh" and evo.fitness == "soft"
+    assert net.architecture == "mlp" and net.hidden_dims == (8, 8) and net.activation == "tanh"
+    assert evo.strategy == "mu_plus_lambda" and evo.fitness == "soft"
     assert sim.boundary == "open" and not evo.common_random_numbers
     n_dev = len(jax.devices())
     log(f"jax {jax.__version__}, backend {jax.default_backend()}, {n_dev} device(s); "
@@ -206,6 +210,7 @@ def main(argv=None) -> dict:
 
     tabulated = config.replace({"evolution.f_table_points": args.table_points})
     gradient = config.replace({"evolution.strategy": "gradient"})
+    piecewise = config.replace({"network.architecture": "piecewise_linear"})
 
     # Seed-style baseline: a Python loop over individuals.
     initial_population, generation = make_seed_style(
@@ -222,6 +227,7 @@ def main(argv=None) -> dict:
     warm, times = time_interleaved({"fatenet": fatenet_generation_timer(config),
                                     "tabulated": fatenet_generation_timer(tabulated),
                                     "gradient": fatenet_generation_timer(gradient),
+                                    "piecewise_linear": fatenet_generation_timer(piecewise),
                                     "seed-style": seed_generation}, args.generations)
     compile_s = warm["fatenet"]
     fatenet_times, tabulated_times, seed_times = times["fatenet"], times["tabulated"], times["seed-style"]
@@ -236,6 +242,8 @@ def main(argv=None) -> dict:
         "tabulated_s_per_gen": round(statistics.median(tabulated_times), 4),
         "tabulated_speedup": round(seed_s / statistics.median(tabulated_times), 2),
         "table_points": args.table_points,
+        "piecewise_linear_s_per_gen": round(statistics.median(times["piecewise_linear"]), 4),
+        "piecewise_linear_speedup": round(seed_s / statistics.median(times["piecewise_linear"]), 2),
         "gradient_s_per_step": round(statistics.median(times["gradient"]), 4),
         "gradient_cost_ratio": round(statistics.median(times["gradient"]) / fatenet_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -2,7 +2,8 @@
 
     python benchmarks/scaling.py [--out benchmarks/scaling] [--repeats 3] [--architecture mlp]
 
-Starting from the seed configuration (20 individuals x 50 replicates x 7 cells x 2000 steps),
+Starting from the seed configuration (workflow/presets/seed.yaml: the (mu + lambda)-ES with 20
+individuals x 50 replicates x 7 cells x 2000 steps),
 each factor is swept alone over 1/2, 1, 2 and 4 times its seed value while the others stay
 put. Every point is timed as the median of ``--repeats`` generations after one warm-up
 (which compiles), on the host devices this process sees. Writes ``scaling.csv`` (one row per
@@ -33,10 +34,10 @@ MULTIPLIERS = (0.5, 1, 2, 4)
 def time_point(overrides: dict, repeats: int) -> float:
     import jax
 
-    from fatenet.config import Config
     from fatenet.training import make_generation_step
+    from seed_settings import seed_config
 
-    config = Config().replace(overrides)
+    config = seed_config().replace(overrides)
     init, step, _ = make_generation_step(config)
     state = init(0)
     state, out = step(state)  # warm-up: compiles

@@ -1,4 +1,10 @@
-"""Shared helpers for the workflow tests: a scratch copy of the study and a Snakemake runner."""
+"""Shared helpers for the workflow tests: a scratch copy of the study and a Snakemake runner.
+
+One JAX compilation cache serves the whole test session: this process, every subprocess it
+starts (the command line, the notebook, two-device runs) and every Snakemake study it builds
+compile each program once. It is set here, before any test imports jax, through the
+environment, so subprocesses inherit it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+SESSION_CACHE = Path(os.environ.get("FATENET_TEST_JAX_CACHE") or tempfile.mkdtemp(prefix="fatenet-test-jax-cache-"))
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(SESSION_CACHE))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -36,6 +48,6 @@ def snakemake(workdir: Path, *args: str, timeout: float = 600) -> subprocess.Com
 
 
 @pytest.fixture(scope="session")
-def jax_cache(tmp_path_factory) -> Path:
-    """One JAX compilation cache for every study a test session builds, so it compiles once."""
-    return tmp_path_factory.mktemp("jax_cache")
+def jax_cache() -> Path:
+    """The session's JAX compilation cache, for the studies a test builds (their cache_dir)."""
+    return Path(os.environ["JAX_COMPILATION_CACHE_DIR"])

@@ -18,14 +18,21 @@ from helpers import tiny_config
 def test_candidates_are_best_ever_mean_and_the_top_of_the_last_generation():
     population = np.arange(12, dtype=np.float32).reshape(4, 3)
     fitness = np.array([0.1, 0.9, 0.5, 0.7])
-    names, params, scores = final_candidates(population[2], 0.95, population, fitness, np.full(3, -1.0), top_k=2)
+    names, params, scores = final_candidates([population[2]], [0.95], population, fitness, [np.full(3, -1.0)],
+                                             top_k=2)
     assert names == ["best_ever", "mean", "last_generation_1", "last_generation_2"]
     np.testing.assert_array_equal(params[2], population[1])
     np.testing.assert_array_equal(params[3], population[3])
     assert np.isnan(scores[1]) and scores.tolist()[::2] == [0.95, 0.9]
     # A candidate equal to an earlier one is listed once.
-    names, _, _ = final_candidates(population[1], 0.95, population, fitness, None, top_k=2)
+    names, _, _ = final_candidates([population[1]], [0.95], population, fitness, None, top_k=2)
     assert names == ["best_ever", "last_generation_2"]
+    # With restarts, every restart's best network and mean are candidates.
+    names, params, _ = final_candidates([population[0], population[3]], [0.2, 0.8], population, fitness,
+                                        [np.full(3, -1.0), np.full(3, -2.0)], top_k=1)
+    assert names == ["restart_0_best_ever", "restart_0_mean", "restart_1_best_ever", "restart_1_mean",
+                     "last_generation_1"]
+    np.testing.assert_array_equal(params[3], np.full(3, -2.0))
 
 
 def _direct_utility(config, flat, key):
@@ -48,18 +55,29 @@ def test_rescore_is_the_hard_utility_on_common_fresh_tissues():
     np.testing.assert_allclose(got, want, atol=1e-6)
 
 
-@pytest.mark.parametrize("strategy", ["mu_plus_lambda", "cma_es", "gradient"])
-def test_the_chosen_network_scores_best_on_the_rescoring(strategy):
-    cfg = tiny_config(evolution={"strategy": strategy, "rescore_replicates": 40, "n_generations": 4},
-                      simulation={"t_final": 2.0})
+@pytest.mark.parametrize("strategy, rule", [("mu_plus_lambda", "rescored"), ("cma_es", "robust"),
+                                            ("gradient", "robust")])
+def test_the_chosen_network_scores_best_on_the_rescoring(strategy, rule):
+    cfg = tiny_config(evolution={"strategy": strategy, "rescore_replicates": 40, "n_generations": 4,
+                                 "final_choice": rule}, simulation={"t_final": 2.0})
     result = train(cfg, 5, progress=False)
     table = result.selection
     assert table["chosen"].sum() == 1
     chosen = table[table["chosen"]].iloc[0]
-    assert chosen["rescore_utility"] == table["rescore_utility"].max()
-    # The returned params are the chosen candidate, and re-simulating it gives its score.
+    assert chosen["rescore_score"] == table["rescore_score"].max()
+    # The returned params are the chosen candidate, and re-simulating it gives its scores.
     key = jax.random.fold_in(jax.random.PRNGKey(5), RESCORE_STREAM)
     assert _direct_utility(cfg, result.params, key) == pytest.approx(chosen["rescore_utility"], abs=1e-6)
+    if rule == "robust":
+        for column, k in (("rescore_fine_dt", 4), ("rescore_finest_dt", 16)):
+            fine = dataclasses.replace(cfg, simulation=dataclasses.replace(cfg.simulation, dt=cfg.simulation.dt / k))
+            direct = _direct_utility(fine, result.params, jax.random.fold_in(key, k))
+            assert direct == pytest.approx(chosen[column], abs=1e-6)
+        worst = table[["rescore_utility", "rescore_fine_dt", "rescore_finest_dt"]].min(axis=1)
+        np.testing.assert_array_equal(table["rescore_score"], worst)
+    else:
+        np.testing.assert_array_equal(table["rescore_score"], table["rescore_utility"])
+        assert table["rescore_fine_dt"].isna().all()
     if strategy != "mu_plus_lambda":
         assert "mean" in table["candidate"].tolist()
 
@@ -67,10 +85,13 @@ def test_the_chosen_network_scores_best_on_the_rescoring(strategy):
 def test_ties_keep_the_best_ever_network_and_best_ever_rule_skips_rescoring():
     cfg = tiny_config()
     population = np.zeros((3, make_network(cfg.network).n_params), np.float32)  # f = 0 for all
-    choice = choose_final(cfg, 1, population[0] + 0.0, 0.3, population, np.zeros(3), None)
+    choice = choose_final(cfg, 1, [population[0] + 0.0], [0.3], population, np.zeros(3), None)
     assert choice.table["candidate"].tolist() == ["best_ever"]  # the others equal it
     best_ever = dataclasses.replace(cfg, evolution=dataclasses.replace(cfg.evolution, final_choice="best_ever"))
     other = population + 1.0
-    choice = choose_final(best_ever, 1, population[0], 0.3, other, np.array([0.9, 0.1, 0.2]), None)
+    choice = choose_final(best_ever, 1, [population[0]], [0.3], other, np.array([0.9, 0.1, 0.2]), None)
     assert choice.params.tolist() == population[0].tolist() and choice.train_fitness == 0.3
+    # best_ever over restarts: the best of the restarts' best networks
+    choice = choose_final(best_ever, 1, [population[0], other[1]], [0.3, 0.4], other, np.zeros(3), None)
+    assert choice.params.tolist() == other[1].tolist() and choice.train_fitness == 0.4
     assert np.isnan(choice.table["rescore_utility"].iloc[0])

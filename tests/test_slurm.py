@@ -165,12 +165,20 @@ GPU_PROBE = textwrap.dedent("""\
     rule all:
         input:
             "train.txt",
+            "train_seeds.txt",
             "evaluate.txt",
 
 
     rule train:
         output:
             "train.txt",
+        shell:
+            PROBE
+
+
+    rule train_seeds:
+        output:
+            "train_seeds.txt",
         shell:
             PROBE
 
@@ -192,7 +200,7 @@ def test_gpu_profile_gets_a_gpu_and_the_determinism_settings(tmp_path, partition
     env = _slurm_environment(partition, FATENET_SLURM_GPU_PARTITION=gpu_partition or partition)
     result = slurm_snakemake(tmp_path, profile, env)
     assert result.returncode == 0, f"exit {result.returncode}:\n{result.stdout[-6000:]}"
-    for rule in ("train", "evaluate"):
+    for rule in ("train", "train_seeds", "evaluate"):
         job = (tmp_path / f"{rule}.txt").read_text()
         assert re.search(r"gres[:/]gpu[:=]1\b", job), job
         assert "XLA_FLAGS=--xla_gpu_deterministic_ops=true" in job

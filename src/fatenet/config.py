@@ -25,7 +25,7 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
 ARCHITECTURES = ("mlp", "piecewise_linear")
 STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
 FITNESSES = ("soft", "hard")
-FINAL_CHOICES = ("rescored", "best_ever")
+FINAL_CHOICES = ("robust", "rescored", "best_ever")
 
 
 class ConfigError(ValueError):
@@ -155,8 +155,14 @@ class EvolutionConfig:
 
     ``final_choice`` (``fatenet.selection``): ``rescored`` re-scores the best network ever seen,
     the optimiser's mean and the ``rescore_candidates`` fittest of the last generation on
-    ``rescore_replicates`` fresh tissues and keeps the best; ``best_ever`` keeps the notebook's
-    rule (the network with the best training score).
+    ``rescore_replicates`` fresh tissues and keeps the best; ``robust`` (the default) also
+    re-scores them with the time step divided by 4 and 16 and keeps the best worst score;
+    ``best_ever`` keeps the notebook's rule (the network with the best training score).
+
+    ``restarts`` > 1 runs that many independent optimisations side by side (one vmapped
+    program; restart 0 starts as the single run of the same seed) and pools their final candidates:
+    the landscape has several basins (lateral inhibition, collective all-or-none decisions),
+    and one start finds one of them.
     """
 
     strategy: str = "mu_plus_lambda"
@@ -171,9 +177,10 @@ class EvolutionConfig:
     log_every: int = 10
     learning_rate: float = 0.003
     initial_std: float = 0.5
-    final_choice: str = "rescored"
+    final_choice: str = "robust"
     rescore_replicates: int = 1000
     rescore_candidates: int = 4
+    restarts: int = 1
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
@@ -194,6 +201,7 @@ class EvolutionConfig:
         _check_choice("evolution.final_choice", self.final_choice, FINAL_CHOICES)
         _check_int("evolution.rescore_replicates", self.rescore_replicates, 2)
         _check_int("evolution.rescore_candidates", self.rescore_candidates, 1)
+        _check_int("evolution.restarts", self.restarts, 1)
         if self.strategy == "gradient" and self.f_table_points:
             _fail("evolution.f_table_points", points,
                   "must be 0 with strategy gradient (it differentiates the exact f)")

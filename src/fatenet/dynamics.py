@@ -14,6 +14,7 @@ one network or a whole population is simulated, and however many steps are drawn
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import jax
@@ -21,11 +22,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 
-from .config import BOUNDARIES
+from .config import BOUNDARIES, SimulationConfig
 from .noise import step_normals, stream_seed, uniforms
 
 NOISE_BLOCK = 250
 """Most steps whose noise is drawn in one call (a speed and memory setting; results never depend on it)."""
+DT_REFINEMENTS = (4, 16)
+"""The time-step check: a result is re-simulated with dt divided by each of these (same t_final)."""
+DT_TOLERANCE = 0.03
+"""A U that moves by more than this (bits per cell) under a refinement is the integrator's, not the model's."""
 BLOCK_ELEMENTS = 2**22
 """Most normals drawn in one call per simulation (fewer steps per block for very large tissues)."""
 
@@ -35,6 +40,11 @@ RegulatoryFunction = Callable[[jax.Array], jax.Array]
 def check_boundary(boundary: str) -> None:
     if boundary not in BOUNDARIES:
         raise ValueError(f"invalid boundary {boundary!r}: must be one of " + ", ".join(BOUNDARIES))
+
+
+def refined(sim: SimulationConfig, factor: int) -> SimulationConfig:
+    """``sim`` with the time step divided by ``factor`` (same simulated time)."""
+    return dataclasses.replace(sim, dt=sim.dt / factor)
 
 
 def neighbour_average(s: jax.Array, boundary: str = "open") -> jax.Array:

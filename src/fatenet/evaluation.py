@@ -32,7 +32,6 @@ network and for a freshly initialised random one, and returns
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -43,7 +42,7 @@ import pandas as pd
 
 from .bounds import MAX_CELLS, utility_upper_bound
 from .config import Config, NetworkConfig, SimulationConfig
-from .dynamics import apply_threshold, simulate
+from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, refined, simulate
 from .neural_network import Network, lateral_inhibition_target, make_network
 from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
@@ -51,12 +50,10 @@ from .utility_function import information_decomposition, pooled_entropy, soft_pa
 EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
 FINE_DT_STREAM = 0x66696E65  # "fine": the time-step check's tissues
 CURVE_POINTS = 201
-DT_CHECKS = {"utility_fine_dt": 4, "utility_finest_dt": 16}
-"""The time-step check: metric column -> factor by which dt is divided."""
+DT_CHECKS = dict(zip(("utility_fine_dt", "utility_finest_dt"), DT_REFINEMENTS, strict=True))
+"""The time-step check: metric column -> factor by which dt is divided (dynamics.DT_REFINEMENTS)."""
 DT_CHECK_MAX_REPLICATES = 10_000
 """At most this many tissues per time-step check (they cost up to 16 times a normal simulation)."""
-DT_TOLERANCE = 0.03
-"""|U(dt / k) - U(dt)| above this, for any checked k, flags a run as dt_sensitive (bits per cell)."""
 KYMOGRAPH_REPLICATES = 4
 KYMOGRAPH_TIMES = 201
 METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep",
@@ -83,11 +80,6 @@ def simulate_patterns(model: Network, sim: SimulationConfig, flat: jax.Array, ke
     final = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
                      sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread)
     return apply_threshold(final)
-
-
-def fine_dt(sim: SimulationConfig, factor: int) -> SimulationConfig:
-    """``sim`` with the time step divided by ``factor`` and the same simulated time."""
-    return dataclasses.replace(sim, dt=sim.dt / factor)
 
 
 def kymograph(model: Network, sim: SimulationConfig, flat: np.ndarray, key: jax.Array,
@@ -220,6 +212,6 @@ def fine_dt_utility(config: Config, params: np.ndarray, evaluation_key: jax.Arra
     model = make_network(config.network)
     key = jax.random.fold_in(jax.random.fold_in(evaluation_key, FINE_DT_STREAM), factor)
     n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
-    patterns = simulate_patterns(model, fine_dt(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
+    patterns = simulate_patterns(model, refined(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
                                  n_rep)
     return float(information_decomposition(patterns)["utility"])

@@ -22,10 +22,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .config import EvolutionConfig, SimulationConfig
+from .config import FITNESSES, EvolutionConfig, SimulationConfig
 from .dynamics import apply_threshold, simulate
 from .neural_network import Network, interpolate
-from .utility_function import FITNESSES, utility
+from .utility_function import utility
 
 INVALID_FITNESS = -jnp.inf
 

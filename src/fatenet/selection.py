@@ -2,19 +2,24 @@
 
 The best training score of a run is the maximum of many noisy estimates (each from
 ``simulation.n_replicates`` tissues), so it overrates its network, and on a fixed boundary
-several networks tie at the bound. With ``evolution.final_choice: rescored`` (the default)
-the run's final candidates are scored again on ``evolution.rescore_replicates`` fresh tissues
-and the best of them is kept:
+several networks tie at the bound. With ``evolution.final_choice: rescored`` the run's final
+candidates are scored again on ``evolution.rescore_replicates`` fresh tissues and the best of
+them is kept. ``robust`` (the default) also re-simulates every candidate with the time step
+divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``) and keeps the candidate whose worst
+score of the three is best: an optimiser can tune f to the integrator's time step (a U that
+vanishes as dt shrinks), and this prefers the candidates whose U belongs to the model. The
+candidates are:
 
 * the best network ever seen in training (the notebook's choice, listed first, so it wins ties),
 * the optimiser's mean (CMA-ES, SNES, Open-ES) or current network (gradient), where it has one,
-* the ``evolution.rescore_candidates`` fittest networks of the last generation.
+  (both for every restart, with ``evolution.restarts`` > 1),
+* the ``evolution.rescore_candidates`` fittest networks of the last generation (of all restarts).
 
 Every candidate is scored by the hard utility (the quantity the study reports) on the same
 tissues (common random numbers, so the comparison is not blurred by sampling), drawn from a
-key of their own, ``fold_in(PRNGKey(seed), RESCORE_STREAM)``: disjoint from the training
-keys and from the evaluation's fresh replicates. ``final_choice: best_ever`` keeps the
-notebook's rule exactly.
+key of their own, ``fold_in(PRNGKey(seed), RESCORE_STREAM)`` (for dt / k:
+``fold_in`` of that with k): disjoint from the training keys and from the evaluation's fresh
+replicates. ``final_choice: best_ever`` keeps the notebook's rule exactly.
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
+from .dynamics import DT_REFINEMENTS, refined
 from .fitness import FitnessSettings, make_population_fitness
 from .neural_network import make_network
 
 RESCORE_STREAM = 0x72657363  # "resc": keys the re-scoring apart from training and evaluation
-SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "chosen")
+SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
+                     "rescore_score", "chosen")
+"""rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust only); rescore_score: what is maximised."""
 
 
 class Choice(NamedTuple):
@@ -41,12 +49,20 @@ class Choice(NamedTuple):
     table: pd.DataFrame  # one row per candidate, SELECTION_COLUMNS
 
 
-def final_candidates(best_params, best_fitness, population, fitness, mean, top_k: int):
-    """(names, (K, D) params, (K,) training scores) of the candidates, duplicates dropped."""
+def final_candidates(best_params, best_fitness, population, fitness, means, top_k: int):
+    """(names, (K, D) params, (K,) training scores) of the candidates, duplicates dropped.
+
+    ``best_params`` / ``best_fitness`` / ``means`` hold one entry per restart (a single run has
+    one); ``means`` is None for an optimiser without a mean. ``population`` and ``fitness`` are
+    the last generation (of every restart, pooled).
+    """
     order = np.argsort(-np.asarray(fitness, np.float64), kind="stable")[:top_k]
-    rows = [("best_ever", best_params, best_fitness)]
-    if mean is not None:
-        rows.append(("mean", mean, np.nan))
+    several = len(best_params) > 1
+    rows = []
+    for k, (params, score) in enumerate(zip(best_params, best_fitness, strict=True)):
+        rows.append((f"restart_{k}_best_ever" if several else "best_ever", params, score))
+        if means is not None:
+            rows.append((f"restart_{k}_mean" if several else "mean", means[k], np.nan))
     rows += [(f"last_generation_{rank + 1}", population[i], fitness[i]) for rank, i in enumerate(order)]
     names, params, scores, seen = [], [], [], []
     for name, p, score in rows:
@@ -60,29 +76,44 @@ def final_candidates(best_params, best_fitness, population, fitness, mean, top_k
     return names, np.stack(params), np.asarray(scores, np.float64)
 
 
-def rescore(config: Config, candidates: np.ndarray, seed: int) -> np.ndarray:
-    """Hard utility of every candidate (K, D) on the same ``rescore_replicates`` fresh tissues."""
-    sim = dataclasses.replace(config.simulation, n_replicates=config.evolution.rescore_replicates)
+def rescore(config: Config, candidates: np.ndarray, seed: int, refinement: int = 1) -> np.ndarray:
+    """Hard utility of every candidate (K, D) on the same ``rescore_replicates`` fresh tissues,
+    simulated with the time step divided by ``refinement``."""
+    sim = dataclasses.replace(refined(config.simulation, refinement), n_replicates=config.evolution.rescore_replicates)
     model = make_network(config.network)
     fn = jax.jit(make_population_fitness(model, sim, "hard"))
     key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), RESCORE_STREAM)
+    if refinement != 1:
+        key = jax.random.fold_in(key, refinement)
     keys = jnp.broadcast_to(key, (len(candidates), *key.shape))
     result = fn(jnp.asarray(candidates, jnp.float32), keys, FitnessSettings.from_configs(sim, config.evolution))
     return np.asarray(result.fitness, np.float64)
 
 
-def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, mean) -> Choice:
-    """The network a run returns (module doc), with the table of candidates and their scores."""
-    if config.evolution.final_choice == "best_ever":
-        table = pd.DataFrame({"candidate": ["best_ever"], "train_fitness": [float(best_fitness)],
-                              "rescore_utility": [np.nan], "chosen": [True]})
-        return Choice(np.asarray(best_params, np.float32), float(best_fitness), table)
-    names, params, scores = final_candidates(best_params, best_fitness, population, fitness, mean,
+def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means) -> Choice:
+    """The network a run returns (module doc), with the table of candidates and their scores.
+
+    ``best_params``, ``best_fitness`` and ``means`` have one entry per restart (see
+    ``final_candidates``); ``best_ever`` keeps the best of the restarts' best networks.
+    """
+    rule = config.evolution.final_choice
+    if rule == "best_ever":
+        k = int(np.argmax(np.asarray(best_fitness, np.float64)))  # the first restart wins a tie
+        nan = [np.nan]
+        table = pd.DataFrame({"candidate": ["best_ever"], "train_fitness": [float(best_fitness[k])],
+                              "rescore_utility": nan, "rescore_fine_dt": nan, "rescore_finest_dt": nan,
+                              "rescore_score": nan, "chosen": [True]})
+        return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
+    names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
                                              config.evolution.rescore_candidates)
     utilities = rescore(config, params, seed)
+    finer = [rescore(config, params, seed, k) if rule == "robust" else np.full(len(names), np.nan)
+             for k in DT_REFINEMENTS]
+    score = np.minimum.reduce([utilities, *finer]) if rule == "robust" else utilities
     # argmax returns the first maximum: the best-ever network wins a tie. -inf (invalid) never wins
     # unless every candidate is invalid.
-    chosen = int(np.argmax(np.where(np.isnan(utilities), -np.inf, utilities)))
+    chosen = int(np.argmax(np.where(np.isnan(score), -np.inf, score)))
     table = pd.DataFrame({"candidate": names, "train_fitness": scores, "rescore_utility": utilities,
+                          "rescore_fine_dt": finer[0], "rescore_finest_dt": finer[1], "rescore_score": score,
                           "chosen": np.arange(len(names)) == chosen})
     return Choice(params[chosen], float(scores[chosen]), table)

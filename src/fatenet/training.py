@@ -73,17 +73,26 @@ def generation_record(out: dict) -> dict:
     }
 
 
+def run_key(seed: int, restart: int = 0) -> jax.Array:
+    """The key a run starts from: ``PRNGKey(seed)``, and ``fold_in(PRNGKey(seed), k)`` for restart k >= 1."""
+    key = jax.random.PRNGKey(int(seed))
+    return key if restart == 0 else jax.random.fold_in(key, restart)
+
+
 def make_generation_step(config: Config, *, batched: bool = False) -> GenerationStep:
     """``init(seed) -> state``, ``step(state, n) -> (state, records)`` (jitted), ``mean(state)``.
 
     ``step`` runs ``n`` generations (default 1) in one compiled ``lax.scan``, so the host
     waits for the device once per ``n`` generations; each record array gets a leading axis of
-    length ``n``. The trainer is ``strategies.make_trainer``'s for ``evolution.strategy``. With
-    ``batched``, ``init`` takes a list of seeds and ``step`` advances all of their runs at once
-    (vmapped over a leading seed axis, after the generation axis): one program for many seeds.
+    length ``n``. The trainer is ``strategies.make_trainer``'s for ``evolution.strategy``.
+    With ``batched`` (a list of seeds to ``init``) or ``evolution.restarts`` > 1, the state
+    and records carry a run axis after the generation axis: the runs of every seed, restart by
+    restart (``run_key``), advance together in one vmapped program.
     """
     init, one_generation, hyper, mean = make_trainer(config)
     settings = FitnessSettings.from_configs(config.simulation, config.evolution)
+    restarts = config.evolution.restarts
+    vmapped = batched or restarts > 1
 
     # On several devices every carried array stays replicated, so step compiles once.
     placement = replicated_sharding()
@@ -92,13 +101,15 @@ def make_generation_step(config: Config, *, batched: bool = False) -> Generation
         """The initial state of ``seed`` (a list of seeds if batched), or ``restored``, on the devices."""
         if restored is not None:
             state = restored
-        elif batched:
-            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[init(int(s)) for s in seed])
+        elif vmapped:
+            seeds = [int(s) for s in seed] if batched else [int(seed)]
+            keys = [run_key(s, k) for s in seeds for k in range(restarts)]
+            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[init(k) for k in keys])
         else:
-            state = init(seed)
+            state = init(run_key(seed))
         return state if placement is None else jax.device_put(state, placement)
 
-    if batched:
+    if vmapped:
         one_generation = jax.vmap(one_generation, in_axes=(0, None, None))
 
     def generations(state, settings, hyper, n):
@@ -106,6 +117,14 @@ def make_generation_step(config: Config, *, batched: bool = False) -> Generation
 
     run = jax.jit(generations, static_argnums=3, out_shardings=placement)
     return GenerationStep(init_placed, lambda state, n=1: run(state, settings, hyper, int(n)), mean)
+
+
+def pooled(out: dict) -> dict:
+    """One generation's arrays of several runs (leading run axis) as one population."""
+    return {"fitness": out["fitness"].reshape(-1), "s_pat": out["s_pat"].reshape(-1),
+            "s_rep": out["s_rep"].reshape(-1), "valid": out["valid"].reshape(-1),
+            "population": out["population"].reshape(-1, out["population"].shape[-1]),
+            "best_ever_fitness": np.max(out["best_ever_fitness"])}
 
 
 def generation_blocks(start: int, stop: int, size: int):
@@ -186,31 +205,44 @@ def train(config: Config, seed: int, *, progress: bool | None = None, stream=Non
             columns = {name: list(saved[name]) for name in columns}
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
+    restarts = config.evolution.restarts
     for first, end in generation_blocks(start, n_gen, block):
         state, out = step(state, end - first)
         out = jax.device_get(out)
-        records = [generation_record({k: v[i] for k, v in out.items()}) for i in range(end - first)]
+        generation = [{k: v[i] for k, v in out.items()} for i in range(end - first)]
+        if restarts > 1:  # the restarts' individuals make one population in the history
+            generation = [pooled(g) for g in generation]
+        records = [generation_record(g) for g in generation]
         for record in records:
             for name in columns:
                 columns[name].append(record[name])
         bar.block(first, records)
         if checkpoint is not None and end < n_gen and end % checkpoint_every == 0:
             _checkpoint.save(checkpoint, jax.device_get(state), columns, end, ident)
-    last = {k: v[-1] for k, v in out.items()}
-    result = _finish(config, int(seed), jax.device_get(state), last, mean, columns)
+    result = _finish(config, int(seed), jax.device_get(state), {k: v[-1] for k, v in out.items()}, mean, columns)
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     return result
 
 
 def _finish(config: Config, seed: int, state, last: dict, mean: Callable, columns: dict) -> TrainResult:
-    """The run's result: the final network chosen among the candidates (``fatenet.selection``)."""
-    centre = mean(state)
-    choice = choose_final(config, seed, state.best_params, state.best_fitness, last["population"], last["fitness"],
-                          None if centre is None else np.asarray(centre))
+    """The run's result: the final network chosen among the candidates (``fatenet.selection``).
+
+    With restarts, ``state`` and ``last`` carry a leading restart axis; every restart's best
+    network and mean are candidates, and its last generation joins the pooled one.
+    """
+    if config.evolution.restarts > 1:
+        runs = [jax.tree_util.tree_map(lambda leaf, k=k: leaf[k], state) for k in range(config.evolution.restarts)]
+        last = pooled(last)
+    else:
+        runs = [state]
+    centres = [mean(run) for run in runs]
+    choice = choose_final(config, seed, [run.best_params for run in runs], [run.best_fitness for run in runs],
+                          last["population"], last["fitness"],
+                          None if centres[0] is None else [np.asarray(c) for c in centres])
     return TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
                        history=_history_frame(columns), selection=choice.table,
-                       best_ever_fitness=float(state.best_fitness))
+                       best_ever_fitness=float(max(run.best_fitness for run in runs)))
 
 
 def _history_frame(columns: dict[str, list]) -> pd.DataFrame:
@@ -231,15 +263,24 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
         raise ValueError(f"invalid seeds {seeds!r}: must be a non-empty list of integers")
     init, step, mean = make_generation_step(config, batched=True)
     state = init(seeds)
-    n_gen = config.evolution.n_generations
+    n_gen, restarts = config.evolution.n_generations, config.evolution.restarts
     columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
+
+    def runs_of(tree, i):  # seed i's runs: all its restarts (the run axis is seed-major)
+        return jax.tree_util.tree_map(lambda leaf: leaf[i * restarts:(i + 1) * restarts], tree)
+
+    def one_seed(out_g, i):
+        part = runs_of(out_g, i)
+        return pooled(part) if restarts > 1 else jax.tree_util.tree_map(lambda leaf: leaf[0], part)
+
     for first, end in generation_blocks(0, n_gen, config.evolution.log_every):
         state, out = step(state, end - first)
-        out = jax.device_get(out)  # arrays (generation, seed, ...)
+        out = jax.device_get(out)  # arrays (generation, run, ...)
         summary = []
         for g in range(end - first):
-            records = [generation_record({k: v[g, i] for k, v in out.items()}) for i in range(len(seeds))]
+            out_g = {k: v[g] for k, v in out.items()}
+            records = [generation_record(one_seed(out_g, i)) for i in range(len(seeds))]
             for cols, record in zip(columns, records, strict=True):
                 for name in cols:
                     cols[name].append(record[name])
@@ -247,6 +288,11 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
                            | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
         bar.block(first, summary)
     state = jax.device_get(state)
-    pick = lambda tree, i: jax.tree_util.tree_map(lambda leaf: leaf[i], tree)  # noqa: E731
     last = {k: v[-1] for k, v in out.items()}
-    return [_finish(config, int(seed), pick(state, i), pick(last, i), mean, columns[i]) for i, seed in enumerate(seeds)]
+    results = []
+    for i, seed in enumerate(seeds):
+        seed_state, seed_last = runs_of(state, i), runs_of(last, i)
+        if restarts == 1:
+            seed_state, seed_last = (jax.tree_util.tree_map(lambda leaf: leaf[0], t) for t in (seed_state, seed_last))
+        results.append(_finish(config, int(seed), seed_state, seed_last, mean, columns[i]))
+    return results

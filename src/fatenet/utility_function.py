@@ -172,16 +172,13 @@ def compute_soft_utility(patterns: jax.Array, bandwidth: float = 0.1):
     return s_pat - s_rep, s_pat, s_rep
 
 
-FITNESSES = ("soft", "hard")
-
-
 def utility(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1):
     """(U, S_pat, S_rep) of the ``kind`` named by ``evolution.fitness``: ``hard`` or ``soft``."""
     if kind == "soft":
         return compute_soft_utility(patterns, bandwidth)
     if kind == "hard":
         return compute_hard_utility(patterns)
-    raise ValueError(f"invalid fitness {kind!r}: must be one of " + ", ".join(FITNESSES))
+    raise ValueError(f"invalid fitness {kind!r}: must be soft or hard")
 
 
 def leave_one_out_utilities(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1) -> jax.Array:

@@ -1,7 +1,8 @@
 """Training with any ask/tell strategy: ask for a population, score it, tell the scores.
 
 The random stream follows the seed notebook: ``key, sub = split(PRNGKey(seed))`` makes the
-initial population from ``split(sub, P)``, and every generation splits
+initial population from ``split(sub, P)`` (``PRNGKey(seed)`` is the run key of restart 0;
+``training.run_key``), and every generation splits
 ``key, eval_key, mut_key = split(key, 3)``; individuals are evaluated with
 ``split(eval_key, P)`` (or all with ``eval_key`` under common random numbers), and the
 strategy samples with ``fold_in(eval_key, ASK_STREAM)`` and updates with ``mut_key``.
@@ -57,8 +58,8 @@ def ask_tell_trainer(config: Config) -> Trainer:
     pop_size = evo.population_size
     crn = evo.common_random_numbers
 
-    def init(seed: int) -> TrainState:
-        key, sub = jax.random.split(jax.random.PRNGKey(seed))
+    def init(run_key: jax.Array) -> TrainState:
+        key, sub = jax.random.split(run_key)
         population = model.init_population(sub, pop_size)
         strategy_state = strategy.init(sub, population, strategy_params)
         return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],

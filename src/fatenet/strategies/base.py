@@ -22,7 +22,7 @@ import jax
 
 
 class Trainer(NamedTuple):
-    init: Callable[[int], Any]  # seed -> initial state (a pytree)
+    init: Callable[[jax.Array], Any]  # run key (PRNGKey(seed) for a run's first restart) -> initial state
     step: Callable  # (state, settings, hyper) -> (state, record of one generation)
     hyper: Any  # numeric hyperparameters, traced
     mean: Callable[[Any], Any]  # state -> the search centre (D,), or None

@@ -155,7 +155,7 @@ def ordered_mean(x: jax.Array) -> jax.Array:
 
 
 def gradient_trainer(config: Config) -> Trainer:
-    """The gradient ``Trainer``: ``init(seed) -> GradientState``, ``step(state, settings, ())``, neither jitted.
+    """The gradient ``Trainer``: ``init(run_key) -> GradientState``, ``step(state, settings, ())``, neither jitted.
 
     ``init`` evaluates the seed's initial population (the evolution strategies' first
     generation) once and starts from its fittest network. A start needs signal: from a
@@ -176,8 +176,8 @@ def gradient_trainer(config: Config) -> Trainer:
     population_fitness = jax.jit(make_population_fitness(model, sim, evo.fitness))
     settings = FitnessSettings.from_configs(sim, evo)
 
-    def init(seed: int) -> GradientState:
-        key, sub = random.split(random.PRNGKey(seed))
+    def init(run_key: jax.Array) -> GradientState:
+        key, sub = random.split(run_key)
         candidates = model.init_population(sub, n_batches)
         scores = population_fitness(candidates, random.split(random.fold_in(sub, START_STREAM), n_batches), settings)
         params = candidates[jnp.argmax(scores.fitness)]

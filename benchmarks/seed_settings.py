@@ -1,0 +1,15 @@
+"""The seed notebook's settings (workflow/presets/seed.yaml), shared by the benchmarks."""
+
+from pathlib import Path
+
+import yaml
+
+SEED_PRESET = Path(__file__).resolve().parents[1] / "workflow" / "presets" / "seed.yaml"
+
+
+def seed_config():
+    """A ``fatenet.config.Config`` with the sections of the seed preset."""
+    from fatenet.config import Config
+
+    preset = yaml.safe_load(SEED_PRESET.read_text())
+    return Config.from_dict({k: preset[k] for k in ("simulation", "network", "evolution")})

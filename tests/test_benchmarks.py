@@ -1,0 +1,35 @@
+"""The benchmark scripts run (on the CPU, shrunk) and say what they promise."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from helpers import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def run_script(*args, timeout=900):
+    result = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_gpu_check_runs_as_a_dry_check_on_the_cpu(tmp_path):
+    out = run_script("benchmarks/gpu_check.py", "--quick", "--out", str(tmp_path))
+    assert out["quick"] and out["backend"] == "cpu"
+    assert out["seed_config_s_per_gen"] > 0 and out["default_config_s_per_gen"] > 0
+    assert out["vmapped_seeds"] == 2 and out["vmapped_wall_s"] > 0
+    assert out["study_builds_ok"] and out["byte_identical"] and out["differing_files"] == []
+    assert (tmp_path / "build_a" / "results" / "summary.parquet").is_file()
+
+
+def test_scaling_writes_its_table_figure_and_exponents(tmp_path):
+    out = run_script("benchmarks/scaling.py", "--out", str(tmp_path), "--repeats", "1", "--multipliers", "0.25",
+                     "0.5", "--architecture", "piecewise_linear")
+    assert set(out["exponents"]) == {"population", "replicates", "cells", "steps"}
+    table = (tmp_path / "scaling.csv").read_text().splitlines()
+    assert table[0].startswith("factor,value,s_per_gen") and len(table) == 1 + 4 * 2
+    assert (tmp_path / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
