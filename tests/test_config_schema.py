@@ -122,7 +122,15 @@ def test_default_study_plans_six_runs(study):
     assert "results/figures/utility_vs_noise_strength.png" in result.stdout
 
 
-@pytest.mark.parametrize("preset, n_runs", [("tiny", 4), ("gpu", 60), ("boundary_noise_cells", 135), ("strategies", 75)])
+PRESET_RUNS = {"tiny": 4, "gpu": 60, "boundary_noise_cells": 135, "strategies": 75, "seed": 6, "ablation": 70,
+               "check": 10}
+
+
+def test_every_preset_is_checked():
+    assert {p.stem for p in (REPO / "workflow" / "presets").glob("*.yaml")} == set(PRESET_RUNS)
+
+
+@pytest.mark.parametrize("preset, n_runs", PRESET_RUNS.items())
 def test_presets_are_valid(study, preset, n_runs):
     result = snakemake(study, "-n", "--cores", "1", "--configfile", f"workflow/presets/{preset}.yaml")
     assert result.returncode == 0, result.stdout
@@ -162,7 +170,8 @@ def _section_schema(section: str) -> dict:
 
 def test_schema_keys_and_defaults_match_engine():
     defaults = engine.Config().to_dict()
-    assert set(SCHEMA["properties"]) == {"seeds", "sweep", "cache_dir", "checkpoint_every", "conda_env", "train_seeds_together", *defaults}
+    assert set(SCHEMA["properties"]) == {"seeds", "sweep", "variants", "cache_dir", "checkpoint_every", "conda_env",
+                                         "train_seeds_together", *defaults}
     assert set(SCHEMA["propertyNames"]["enum"]) == set(SCHEMA["properties"])
     for section, values in defaults.items():
         props = _section_schema(section)
@@ -192,9 +201,18 @@ def test_schema_sweep_covers_every_setting_that_changes_a_result():
         assert sweep["properties"][name]["items"]["$ref"] == f"#/properties/{section}/properties/{key}"
 
 
-def test_default_config_file_matches_engine_defaults():
-    study = yaml.safe_load((REPO / "config.yaml").read_text())
+def test_engine_defaults_are_the_seed_notebook_and_the_study_config_is_valid():
+    """Config() is the seed notebook's setup (the seed preset) but for the final choice; config.yaml,
+    the default study, is a valid configuration that the engine reads back unchanged."""
+    seed = yaml.safe_load((REPO / "workflow" / "presets" / "seed.yaml").read_text())
     defaults = engine.Config().to_dict()
-    for section in defaults:
+    for section in ("simulation", "network", "evolution"):
+        for key, value in seed[section].items():
+            if (section, key) != ("evolution", "final_choice"):
+                assert value == defaults[section][key], f"{section}.{key}"
+    assert seed["evolution"]["final_choice"] == "best_ever" and defaults["evolution"]["final_choice"] == "robust"
+    study = yaml.safe_load((REPO / "config.yaml").read_text())
+    config = engine.Config.from_dict({k: study[k] for k in ("simulation", "network", "evolution", "evaluation")})
+    for section in ("simulation", "network", "evolution", "evaluation"):
         for key, value in study[section].items():
-            assert value == defaults[section][key], f"{section}.{key}"
+            assert config.to_dict()[section][key] == value, f"{section}.{key}"

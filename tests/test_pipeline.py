@@ -100,13 +100,13 @@ def test_per_run_tables_have_the_promised_columns(first):
 def test_params_and_sidecar(first):
     run = first / "results" / "runs" / RUNS[0]
     params, meta = io.load_params(run / "params.npz")
-    assert params.dtype == np.float32 and params.shape == (97,)
+    assert params.dtype == np.float32 and params.shape == (17,)  # the default piecewise-linear f, 17 knots
     with np.load(run / "params.npz", allow_pickle=False) as archive:
         assert list(archive.files) == ["params"]
     sidecar = json.loads((run / "params.json").read_text())
     assert sidecar == meta
     assert {"config", "seed", "versions", "n_params", "best_fitness"} <= set(sidecar)
-    assert sidecar["seed"] == 1 and sidecar["n_params"] == 97
+    assert sidecar["seed"] == 1 and sidecar["n_params"] == 17
     assert sidecar["config"]["simulation"]["noise_strength"] == 0.05
     assert sidecar["config"]["evolution"]["n_generations"] == 3
     assert {"seeds", "sweep", "cache_dir", "evaluation"}.isdisjoint(sidecar["config"])

@@ -162,7 +162,9 @@ class EvolutionConfig:
     ``restarts`` > 1 runs that many independent optimisations side by side (one vmapped
     program; restart 0 starts as the single run of the same seed) and pools their final candidates:
     the landscape has several basins (lateral inhibition, collective all-or-none decisions),
-    and one start finds one of them.
+    and one start finds one of them. ``initial_screen`` = M > 0 starts each run (restart) from
+    the ``population_size`` fittest of M random networks (CMA-ES and SNES from the fittest one)
+    instead of from ``population_size`` random ones.
     """
 
     strategy: str = "mu_plus_lambda"
@@ -181,6 +183,7 @@ class EvolutionConfig:
     rescore_replicates: int = 1000
     rescore_candidates: int = 4
     restarts: int = 1
+    initial_screen: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
@@ -202,6 +205,10 @@ class EvolutionConfig:
         _check_int("evolution.rescore_replicates", self.rescore_replicates, 2)
         _check_int("evolution.rescore_candidates", self.rescore_candidates, 1)
         _check_int("evolution.restarts", self.restarts, 1)
+        _check_int("evolution.initial_screen", self.initial_screen, 0)
+        if self.initial_screen and self.initial_screen < self.population_size:
+            _fail("evolution.initial_screen", self.initial_screen,
+                  f"must be 0 (no screening) or at least population_size ({self.population_size})")
         if self.strategy == "gradient" and self.f_table_points:
             _fail("evolution.f_table_points", points,
                   "must be 0 with strategy gradient (it differentiates the exact f)")

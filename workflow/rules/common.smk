@@ -106,7 +106,9 @@ def check_variants(variants):
                     f"invalid setting variants.{name}.{key} = {settings[key]!r}: unknown parameter; allowed: "
                     + ", ".join(SWEEPABLE)
                 )
-    return {str(name): dict(settings or {}) for name, settings in (variants or {}).items()}
+    return {
+        str(name): dict(settings or {}) for name, settings in (variants or {}).items()
+    }
 
 
 def build_run_table(cfg):
@@ -274,7 +276,9 @@ def build_report(workflow, config):
     """
     missing = [path for path in study_targets() if not os.path.exists(path)]
     if missing:
-        print(f"fatenet: {REPORT} not rebuilt: {len(missing)} study outputs do not exist yet")
+        print(
+            f"fatenet: {REPORT} not rebuilt: {len(missing)} study outputs do not exist yet"
+        )
         return
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         yaml.safe_dump(dict(config), handle)

@@ -2,7 +2,8 @@
 
 The random stream follows the seed notebook: ``key, sub = split(PRNGKey(seed))`` makes the
 initial population from ``split(sub, P)`` (``PRNGKey(seed)`` is the run key of restart 0;
-``training.run_key``), and every generation splits
+``training.run_key``; with ``evolution.initial_screen`` = M, the P fittest of M networks
+from ``split(sub, M)``, each scored on ``split(fold_in(sub, SCREEN_STREAM), M)``), and every generation splits
 ``key, eval_key, mut_key = split(key, 3)``; individuals are evaluated with
 ``split(eval_key, P)`` (or all with ``eval_key`` under common random numbers), and the
 strategy samples with ``fold_in(eval_key, ASK_STREAM)`` and updates with ``mut_key``.
@@ -24,6 +25,7 @@ from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
 from .mu_plus_lambda import MuPlusLambda
 
 ASK_STREAM = 0x61736B  # "ask": keys a strategy's sampling apart from the evaluation keys
+SCREEN_STREAM = 0x7363  # "sc": keys the screening of initial candidates
 ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES)
 """The ``evolution.strategy`` values served by ``make_strategy``."""
 
@@ -57,10 +59,17 @@ def ask_tell_trainer(config: Config) -> Trainer:
     evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points)
     pop_size = evo.population_size
     crn = evo.common_random_numbers
+    screen = jax.jit(evaluate) if evo.initial_screen else None
 
     def init(run_key: jax.Array) -> TrainState:
         key, sub = jax.random.split(run_key)
-        population = model.init_population(sub, pop_size)
+        if screen is None:
+            population = model.init_population(sub, pop_size)
+        else:  # the fittest of initial_screen random networks, best first (the distributions' start)
+            candidates = model.init_population(sub, evo.initial_screen)
+            keys = jax.random.split(jax.random.fold_in(sub, SCREEN_STREAM), evo.initial_screen)
+            scores = screen(candidates, keys, FitnessSettings.from_configs(sim, evo)).fitness
+            population = candidates[jnp.argsort(-jnp.nan_to_num(scores, nan=-jnp.inf), stable=True)[:pop_size]]
         strategy_state = strategy.init(sub, population, strategy_params)
         return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],
                           best_fitness=jnp.float32(-jnp.inf))

@@ -178,8 +178,9 @@ def gradient_trainer(config: Config) -> Trainer:
 
     def init(run_key: jax.Array) -> GradientState:
         key, sub = random.split(run_key)
-        candidates = model.init_population(sub, n_batches)
-        scores = population_fitness(candidates, random.split(random.fold_in(sub, START_STREAM), n_batches), settings)
+        n_start = evo.initial_screen or n_batches
+        candidates = model.init_population(sub, n_start)
+        scores = population_fitness(candidates, random.split(random.fold_in(sub, START_STREAM), n_start), settings)
         params = candidates[jnp.argmax(scores.fitness)]
         return GradientState(key=key, params=params, opt_state=optimiser.init(params), best_params=params,
                              best_fitness=jnp.float32(-jnp.inf))
