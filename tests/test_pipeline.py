@@ -114,7 +114,7 @@ def test_params_and_sidecar(first):
     assert "jax" in sidecar["versions"]
     text = (run / "params.json").read_text()
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text)  # no date or clock time
-    assert not any(re.search("time|date", key) for key in _keys(sidecar))
+    assert not any(re.search(r"(^|_)(time|date|timestamp|created)($|_)", key) for key in _keys(sidecar))
 
 
 def _keys(tree):

@@ -3,6 +3,7 @@
 # Everything here runs when Snakemake parses the workflow, so a bad sweep or a setting
 # the engine rejects (e.g. t_final < dt) stops the study before any job starts.
 import itertools
+import json
 import os
 import posixpath
 import re
@@ -281,7 +282,8 @@ def build_report(workflow, config):
         )
         return
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
-        yaml.safe_dump(dict(config), handle)
+        # the study's settings in their order (sweep and variant order name the run folders)
+        yaml.safe_dump(json.loads(json.dumps(config)), handle, sort_keys=False)
     command = [
         sys.executable,
         "-m",
