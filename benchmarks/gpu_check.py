@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,23 +47,6 @@ sweep: {}
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def seconds_per_generation(config, generations: int) -> float:
-    import jax
-
-    from fatenet.training import make_generation_step
-
-    init, step, _ = make_generation_step(config)
-    state, out = step(init(0))
-    jax.block_until_ready((state, out))
-    times = []
-    for _ in range(generations):
-        t0 = time.perf_counter()
-        state, out = step(state)
-        jax.block_until_ready((state, out))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def build_study(folder: Path, study: Path, cache: Path) -> subprocess.CompletedProcess:
@@ -94,12 +76,14 @@ def main(argv=None) -> dict:
 
     from fatenet.config import Config
     from fatenet.training import train_seeds
+    from seed_settings import seconds_per_generation
+    from seed_settings import seed_config as seed_preset
 
     result = {"devices": [str(d) for d in jax.devices()], "backend": jax.default_backend(),
               "jax_version": jax.__version__, "quick": args.quick}
     log(f"devices: {result['devices']}")
 
-    seed_config = Config.from_dict({"network": {"architecture": "mlp"}, "evolution": {"strategy": "mu_plus_lambda"}})
+    seed_config = seed_preset()
     study_config = Config.from_dict(_study_settings())
     if args.quick:
         shrink = {"simulation.t_final": 0.5, "evolution.population_size": 6, "simulation.n_replicates": 8,

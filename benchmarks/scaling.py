@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 FACTORS = {  # name -> (config key, seed value)
@@ -32,23 +30,9 @@ MULTIPLIERS = (0.5, 1, 2, 4)
 
 
 def time_point(overrides: dict, repeats: int) -> float:
-    import jax
+    from seed_settings import seconds_per_generation, seed_config
 
-    from fatenet.training import make_generation_step
-    from seed_settings import seed_config
-
-    config = seed_config().replace(overrides)
-    init, step, _ = make_generation_step(config)
-    state = init(0)
-    state, out = step(state)  # warm-up: compiles
-    jax.block_until_ready((state, out))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        state, out = step(state)
-        jax.block_until_ready((state, out))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return seconds_per_generation(seed_config().replace(overrides), repeats)
 
 
 def fit_exponent(values, seconds) -> float:

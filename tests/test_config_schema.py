@@ -123,7 +123,7 @@ def test_default_study_plans_six_runs(study):
 
 
 PRESET_RUNS = {"tiny": 4, "gpu": 60, "boundary_noise_cells": 135, "strategies": 75, "seed": 6, "ablation": 70,
-               "check": 10}
+               "check": 10, "moonshot": 12}
 
 
 def test_every_preset_is_checked():
