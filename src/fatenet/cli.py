@@ -62,10 +62,14 @@ def _info(args: argparse.Namespace) -> int:
     sim = config.simulation
     print(f"  model: {sim.n_cells} cells, {sim.boundary} boundary, noise {sim.noise_strength}, dt {sim.dt}, "
           f"t_final {sim.t_final}, max_rate {config.network.max_rate or 'unbounded'}")
-    print(f"  best training fitness {meta.get('best_fitness')}")
-    for row in meta.get("selection", []):
+    print(f"  best training fitness {_number(meta.get('best_fitness'))}")
+    selection = meta.get("selection", [])
+    if selection:
+        print(f"  final candidates (* chosen): {'training':>9} {'U at dt':>8} {'dt/4':>7} {'dt/16':>7}")
+    for row in selection:
         mark = "*" if row.get("chosen") else " "
-        print(f"   {mark} {row['candidate']:<20} training {row['train_fitness']}  re-scored {row['rescore_utility']}")
+        scores = [row.get(k) for k in ("train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt")]
+        print(f"   {mark} {row['candidate']:<24} " + " ".join(f"{_number(v):>8}" for v in scores))
     metrics_path = folder / "metrics.parquet"
     if metrics_path.is_file():
         metrics = pd.read_parquet(metrics_path).set_index("network")
@@ -119,6 +123,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.set_defaults(handler=_evaluate)
     return parser
+
+
+def _number(value) -> str:
+    """A score with 4 decimals; '-' where there is none (never scored, or not re-scored at that dt)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return f"{value:.4f}"
 
 
 def main(argv: list[str] | None = None) -> int:
