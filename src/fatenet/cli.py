@@ -4,6 +4,8 @@
     fatenet info RUN                                    what a run folder holds: settings, choice, metrics
     fatenet evaluate PARAMS [--replicates R] [--seed S] [--json]
                                                         score a params.npz on fresh replicates
+    fatenet table [RESULTS]                             a built study, one Markdown row per variant /
+                                                        sweep point: U over seeds with its 95% CI, ...
 
 ``info`` and ``evaluate`` read the run's settings from the ``params.json`` sidecar beside
 ``params.npz``. Errors name the file or setting and what is allowed; the exit status is 2 for
@@ -105,6 +107,49 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(args: argparse.Namespace) -> int:
+    """One row per group of runs that differ only in the seed (variant and swept values), in the
+    study's order: U's mean over seeds with the Student-t 95% CI, U per seed, U at dt / 16, the
+    flagged runs, the alternating share, the training score's optimism and the wall time of a run
+    (its train + evaluate jobs, from ``results/benchmarks``)."""
+    import pandas as pd
+
+    from .statistics import mean_ci95
+
+    results = Path(args.results)
+    summary_path = results / "summary.parquet"
+    if not summary_path.is_file():
+        raise FileNotFoundError(f"no summary.parquet in {results}: build the study first (snakemake --cores all)")
+    summary = pd.read_parquet(summary_path)
+    columns = list(summary.columns)
+    keys = [c for c in columns[: columns.index("run")] if c != "seed"]
+
+    def wall_seconds(run: str) -> float:
+        total = 0.0
+        for rule in ("train", "evaluate"):
+            tsv = results / "benchmarks" / rule / f"{run}.tsv"
+            if not tsv.is_file():
+                return float("nan")
+            total += float(pd.read_csv(tsv, sep="\t")["s"].iloc[-1])
+        return total
+
+    summary["wall_s"] = [wall_seconds(run) for run in summary["run"]]
+    header = [*keys, "runs", "U mean [95% CI]", "U per seed", "U at dt/16", "dt_sensitive", "alternating",
+              "train - fresh", "min / run"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    groups = summary.groupby(keys, sort=False) if keys else [((), summary)]
+    for values, group in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        mean, low, high = mean_ci95(group["utility"])
+        cells = [*(str(v) for v in values), str(len(group)), f"{mean:.3f} [{low:.3f}, {high:.3f}]",
+                 ", ".join(f"{u:.3f}" for u in group["utility"]), f"{group['utility_finest_dt'].mean():.3f}",
+                 f"{int(group['dt_sensitive'].sum())} of {len(group)}", f"{group['alternating_share'].mean():.2f}",
+                 f"{group['fitness_gap'].mean():+.3f}", f"{group['wall_s'].mean() / 60:.1f}"]
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fatenet", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +167,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, help="evaluation seed (default: the run's seed)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.set_defaults(handler=_evaluate)
+    table = commands.add_parser("table", help="a built study's runs grouped over seeds, as a Markdown table")
+    table.add_argument("results", metavar="RESULTS", nargs="?", default="results",
+                       help="the study's results folder (default: results)")
+    table.set_defaults(handler=_table)
     return parser
 
 
