@@ -93,9 +93,12 @@ BAD = {
 def bad_runs(tmp_path_factory) -> dict:
     """Dry-run every bad case (two at a time, each in its own scratch copy): name -> (result, folder)."""
 
+    # the scratch folders are made here, in one thread: pytest creates its base temporary folder
+    # on first use, and two threads doing that at once collide
+    folders = {name: copy_study(tmp_path_factory.mktemp("bad_config")) for name in BAD}
+
     def run(name: str):
-        folder = copy_study(tmp_path_factory.mktemp("bad_config"))
-        return name, (dry_run(folder, BAD[name][0]), folder)
+        return name, (dry_run(folders[name], BAD[name][0]), folders[name])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(run, BAD))
