@@ -30,7 +30,8 @@ def _summary():
     for noise in (0.05, 0.1):
         for seed in (1, 2, 3):
             rows.append({"seed": seed, "simulation.noise_strength": noise, "run": f"noise_strength~{noise}/seed~{seed}",
-                         "utility": 0.8 - noise + 0.01 * seed, "random_utility": 0.05})
+                         "utility": 0.8 - noise + 0.01 * seed, "random_utility": 0.05,
+                         "utility_finest_dt": 0.78 - 2 * noise})
     return pd.DataFrame(rows)
 
 

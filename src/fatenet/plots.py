@@ -259,14 +259,17 @@ def _group_colors(n: int) -> list:
 def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.PathLike,
                           *, other_params: Sequence[str] = (), value_column: str = "utility",
                           baseline_column: str | None = "random_utility",
-                          bound_column: str | None = "utility_bound") -> Path:
+                          bound_column: str | None = "utility_bound",
+                          fine_dt_column: str | None = "utility_finest_dt") -> Path:
     """Utility against one swept parameter: a point per seed, the mean and its 95% CI.
 
     The parameter's values sit at evenly spaced positions in the order they first appear
     in ``summary_df`` (which the study sorts). Runs that differ in ``other_params`` (other
     swept parameters) form separate, slightly offset series. With ``baseline_column``
     present, the random network's mean utility is drawn as a grey marker per value; with
-    ``bound_column`` present, the exact upper bound of U as a black one beside each series.
+    ``bound_column`` present, the exact upper bound of U as a black one beside each series;
+    with ``fine_dt_column`` present, the mean of that column (U re-simulated with dt / 16) as a
+    hollow diamond beside each mean, so a U that belongs to the time step shows as a gap.
     """
     values = list(dict.fromkeys(_value_label(v) for v in summary_df[param]))
     position = {v: i for i, v in enumerate(values)}
@@ -297,11 +300,12 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
         jitter = (order % 5 - 2) * 0.02
         ax.scatter(xs + jitter, ys, s=18, color=color, alpha=0.55, linewidths=0,
                    label=(f"{key}: seeds" if key else "seeds"))
-        means, lows, highs, positions = [], [], [], []
+        means, lows, highs, positions, points = [], [], [], [], []
         for v_index in range(len(values)):
             in_point = mask & (x_all == v_index)
             if not in_point.any():
                 continue
+            points.append(in_point)
             mean, low, high = mean_ci95(y_all[in_point])
             means.append(mean)
             lows.append(mean - low if math.isfinite(low) else 0.0)
@@ -309,6 +313,12 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
             positions.append(v_index + offsets[s_index])
         ax.errorbar(positions, means, yerr=[lows, highs], fmt="o-", color=color, markersize=7,
                     capsize=4, linewidth=1.5, label=(f"{key}: mean, 95% CI" if key else "mean, 95% CI"))
+        if fine_dt_column and fine_dt_column in summary_df.columns:
+            fine = summary_df[fine_dt_column].to_numpy(dtype=float)
+            fine_means = [float(np.nanmean(fine[in_point])) for in_point in points]
+            ax.scatter(np.asarray(positions) + 0.08, fine_means, marker="D", s=36, facecolors="none",
+                       edgecolors=color, linewidths=1.3, zorder=3,
+                       label=(f"{key}: mean U at dt / 16" if key else "mean U at dt / 16"))
 
     if bound_column and bound_column in summary_df.columns:
         # One mark per series and value: the bound differs between series when, say, the
