@@ -101,8 +101,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(result.metrics.to_dict(orient="records"), default=str))
     else:
         columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "utility_fine_dt", "utility_finest_dt",
-                   "dt_sensitive",
-                   "alternating_share", "n_distinct"]
+                   "dt_sensitive", "alternating_share", "n_distinct"]
         print(result.metrics[columns].to_string(index=False))
     return 0
 

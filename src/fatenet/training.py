@@ -267,12 +267,16 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
     columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
     bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
 
-    def runs_of(tree, i):  # seed i's runs: all its restarts (the run axis is seed-major)
+    def runs_of(tree, i):
+        """Seed i's part of ``tree`` (the run axis is seed-major): its restarts along a leading
+        axis, as ``train`` holds them, or, with one restart, its single run without that axis."""
+        if restarts == 1:
+            return jax.tree_util.tree_map(lambda leaf: leaf[i], tree)
         return jax.tree_util.tree_map(lambda leaf: leaf[i * restarts:(i + 1) * restarts], tree)
 
     def one_seed(out_g, i):
         part = runs_of(out_g, i)
-        return pooled(part) if restarts > 1 else jax.tree_util.tree_map(lambda leaf: leaf[0], part)
+        return pooled(part) if restarts > 1 else part
 
     for first, end in generation_blocks(0, n_gen, config.evolution.log_every):
         state, out = step(state, end - first)
@@ -289,10 +293,5 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
         bar.block(first, summary)
     state = jax.device_get(state)
     last = {k: v[-1] for k, v in out.items()}
-    results = []
-    for i, seed in enumerate(seeds):
-        seed_state, seed_last = runs_of(state, i), runs_of(last, i)
-        if restarts == 1:
-            seed_state, seed_last = (jax.tree_util.tree_map(lambda leaf: leaf[0], t) for t in (seed_state, seed_last))
-        results.append(_finish(config, int(seed), seed_state, seed_last, mean, columns[i]))
-    return results
+    return [_finish(config, int(seed), runs_of(state, i), runs_of(last, i), mean, columns[i])
+            for i, seed in enumerate(seeds)]

@@ -88,7 +88,7 @@ def _miller_madow_bits(counts: jax.Array) -> jax.Array:
     return entropy_bits(counts) + (_distinct(counts) - 1) / (2.0 * r * _LN2)
 
 
-def patternentropy_bits(patterns: jax.Array) -> jax.Array:
+def pattern_entropy_bits(patterns: jax.Array) -> jax.Array:
     """Plug-in Shannon entropy (bits, whole pattern) of the empirical distribution of rows."""
     return entropy_bits(pattern_counts(patterns))
 
@@ -100,7 +100,7 @@ def distinct_patterns(patterns: jax.Array) -> jax.Array:
 
 def pattern_entropy(patterns: jax.Array) -> jax.Array:
     """S_rep: plug-in pattern entropy per cell, bits."""
-    return patternentropy_bits(patterns) / jnp.asarray(patterns).shape[1]
+    return pattern_entropy_bits(patterns) / jnp.asarray(patterns).shape[1]
 
 
 def miller_madow_pattern_entropy(patterns: jax.Array) -> jax.Array:
