@@ -7,10 +7,12 @@ import pytest
 
 from fatenet.config import ConfigError
 from fatenet.neural_network import (
+    SELECT_MAX_POINTS,
     RegulatoryNetwork,
     flatten,
     get_regulatory_function,
     init_params,
+    interpolate,
     population_apply,
 )
 
@@ -128,3 +130,14 @@ def test_make_network_picks_the_architecture():
     pwl = make_network(NetworkConfig(architecture="piecewise_linear", n_knots=9))
     assert isinstance(pwl, PiecewiseLinear) and pwl.n_params == 9 == NetworkConfig(
         architecture="piecewise_linear", n_knots=9).n_params
+
+
+@pytest.mark.parametrize("n_points", [2, 3, 17, SELECT_MAX_POINTS])
+def test_small_tables_are_read_by_selects_with_the_values_of_a_gather(n_points):
+    table = jax.random.normal(jax.random.PRNGKey(n_points), (n_points,))
+    sbar = jnp.concatenate([jnp.linspace(-0.1, 1.1, 2001), jnp.linspace(0.0, 1.0, n_points)])
+    scale = n_points - 1
+    x = jnp.clip(sbar, 0.0, 1.0) * scale
+    i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
+    gathered = table[i] + (x - i) * (table[i + 1] - table[i])
+    assert jnp.array_equal(interpolate(table, sbar), gathered)

@@ -128,15 +128,27 @@ class RegulatoryNetwork(_FlatParameters):
         return self._unravel(jnp.asarray(flat))
 
 
+SELECT_MAX_POINTS = 33
+"""Tables up to this size are read by a chain of selects instead of a gather: the same values,
+several times faster on CPUs (the default 17-knot f); larger tables (``f_table_points``) gather."""
+
+
 def interpolate(table: jax.Array, sbar: jax.Array) -> jax.Array:
     """Linear interpolation of ``table`` (values at ``len(table)`` evenly spaced points of [0, 1]).
 
     Exact at the points; sbar outside [0, 1] is clipped (states never leave it).
     """
-    scale = table.shape[-1] - 1
+    n = table.shape[-1]
+    scale = n - 1
     x = jnp.clip(sbar, 0.0, 1.0) * scale
     i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
-    lo, hi = table[i], table[i + 1]
+    if n <= SELECT_MAX_POINTS:
+        lo, hi = table[0], table[1]
+        for k in range(1, scale):
+            above = i >= k
+            lo, hi = jnp.where(above, table[k], lo), jnp.where(above, table[k + 1], hi)
+    else:
+        lo, hi = table[i], table[i + 1]
     return lo + (x - i) * (hi - lo)
 
 

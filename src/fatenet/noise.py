@@ -73,11 +73,19 @@ def stream_seed(key: jax.Array) -> jax.Array:
         return random.bits(key, (2,), jnp.uint32)
 
 
+def element_words(seed: jax.Array, element: jax.Array) -> jax.Array:
+    """The first half of the hash, ``mix(element * 0x9E3779B9 + k0)``: the same at every time step."""
+    return mix(jnp.asarray(element, jnp.uint32) * _GOLDEN + jnp.asarray(seed, jnp.uint32)[0])
+
+
+def bits_at_step(seed: jax.Array, words: jax.Array, step: jax.Array) -> jax.Array:
+    """uint32 bits at time ``step`` of the elements whose ``element_words`` are ``words``."""
+    return mix(words ^ (jnp.asarray(seed, jnp.uint32)[1] + jnp.asarray(step, jnp.uint32) * _STEP))
+
+
 def hashed_bits(seed: jax.Array, step: jax.Array, element: jax.Array) -> jax.Array:
     """uint32 bits of ``element`` at time ``step`` (broadcast together) in the stream ``seed``."""
-    seed = jnp.asarray(seed, jnp.uint32)
-    first = mix(jnp.asarray(element, jnp.uint32) * _GOLDEN + seed[0])
-    return mix(first ^ (seed[1] + jnp.asarray(step, jnp.uint32) * _STEP))
+    return bits_at_step(seed, element_words(seed, element), step)
 
 
 def normals_from_bits(bits: jax.Array) -> jax.Array:
