@@ -88,3 +88,42 @@ def test_tabulated_f_is_an_accurate_opt_in_approximation():
 
     result = train(tiny_config(evolution={"f_table_points": 257}), 0, progress=False)
     assert np.isfinite(result.fitness)
+
+
+def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations():
+    """fitness_dt_factors [1, 4]: min over U of simulate at dt (driven by sums of 4 fine normals)
+    and at dt / 4 (the fine normals themselves), each computed here directly."""
+    from fatenet.dynamics import simulate
+    from fatenet.neural_network import PiecewiseLinear
+
+    cfg = tiny_config(simulation={"t_final": 2.0, "n_replicates": 32, "noise_strength": 0.2},
+                      network={"architecture": "piecewise_linear", "n_knots": 5},
+                      evolution={"fitness": "hard", "fitness_dt_factors": [1, 4]})
+    sim, model = cfg.simulation, PiecewiseLinear(n_knots=5)
+    pop = model.init_population(jax.random.PRNGKey(0), 6) * 3.0
+    keys = jax.random.split(jax.random.PRNGKey(1), 6)
+    robust = population_fitness(model, sim, cfg.evolution, pop, keys)
+    picked = []
+    for i in range(6):
+        f = lambda s, p=pop[i]: model.apply(p, s)  # noqa: E731
+        direct = []
+        for steps, dt, substeps in ((sim.n_steps, sim.dt, 4), (4 * sim.n_steps, sim.dt / 4, 1)):
+            final = simulate(f, keys[i], sim.n_cells, sim.n_replicates, steps, dt, sim.noise_strength,
+                             substeps=substeps)
+            direct.append(compute_hard_utility(apply_threshold(final)))
+        worst = min(direct, key=lambda parts: float(parts[0]))
+        np.testing.assert_allclose([robust.fitness[i], robust.s_pat[i], robust.s_rep[i]], worst, atol=1e-6)
+        picked.append(direct.index(worst))
+    assert set(picked) == {0, 1}  # networks that lose at dt / 4 and others that lose at dt: both branches ran
+
+
+def test_substeps_drive_the_coarse_step_by_the_sum_of_the_fine_noise():
+    """Without drift and far from the walls, dt with 4 substeps ends where 4 steps of dt / 4 end."""
+    from fatenet.dynamics import simulate
+
+    key = jax.random.PRNGKey(4)
+    coarse = simulate(lambda s: 0 * s, key, 5, 16, 50, 0.01, 0.02, substeps=4)
+    fine = simulate(lambda s: 0 * s, key, 5, 16, 200, 0.0025, 0.02)
+    np.testing.assert_allclose(coarse, fine, atol=2e-6)
+    other = simulate(lambda s: 0 * s, key, 5, 16, 50, 0.01, 0.02)  # the stream's own coarse steps
+    assert float(jnp.max(jnp.abs(other - fine))) > 1e-3

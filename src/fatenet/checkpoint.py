@@ -25,6 +25,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from . import portability
 from .io import write_npz
 
 _IDENTITY = "identity_json"
@@ -44,7 +45,8 @@ def _versions() -> dict[str, str]:
 
 def identity(config_dict: dict, seed: int) -> str:
     """What a checkpoint must match to be resumed: the training settings, seed and package versions."""
-    return json.dumps({"config": config_dict, "seed": int(seed), "versions": _versions()}, sort_keys=True)
+    return json.dumps({"config": config_dict, "seed": int(seed), "versions": _versions(),
+                       "platform": portability.describe()}, sort_keys=True)
 
 
 def save(path: str | os.PathLike, state: Any, history: dict[str, np.ndarray], generation: int,

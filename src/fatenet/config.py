@@ -165,6 +165,11 @@ class EvolutionConfig:
     and one start finds one of them. ``initial_screen`` = M > 0 starts each run (restart) from
     the ``population_size`` fittest of M random networks (CMA-ES and SNES from the fittest one)
     instead of from ``population_size`` random ones.
+
+    ``fitness_dt_factors`` (default [1]): the fitness is the worst U of each individual's
+    tissues integrated with dt divided by each factor, on the same initial states and the same
+    Brownian path (``fitness.time_step_pair``); [1, 4] keeps an optimiser from tuning f to the
+    time step, at (1 + 4) times the cost of a generation.
     """
 
     strategy: str = "mu_plus_lambda"
@@ -184,9 +189,19 @@ class EvolutionConfig:
     rescore_candidates: int = 4
     restarts: int = 1
     initial_screen: int = 0
+    fitness_dt_factors: tuple[int, ...] = (1,)
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
+        factors = self.fitness_dt_factors
+        allowed = "must be a non-empty list of distinct integers >= 1, each dividing the largest (e.g. [1, 4])"
+        if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
+            _fail("evolution.fitness_dt_factors", factors, allowed)
+        factors = tuple(factors)
+        if (not factors or any(not isinstance(k, int) or isinstance(k, bool) or k < 1 for k in factors)
+                or len(set(factors)) != len(factors) or any(max(factors) % k for k in factors)):
+            _fail("evolution.fitness_dt_factors", list(factors), allowed)
+        object.__setattr__(self, "fitness_dt_factors", factors)
         _check_int("evolution.population_size", self.population_size, 2)
         _check_int("evolution.n_generations", self.n_generations, 1)
         _check_real("evolution.mutation_std", self.mutation_std, low=0.0)
@@ -209,6 +224,9 @@ class EvolutionConfig:
         if self.initial_screen and self.initial_screen < self.population_size:
             _fail("evolution.initial_screen", self.initial_screen,
                   f"must be 0 (no screening) or at least population_size ({self.population_size})")
+        if self.strategy == "gradient" and self.fitness_dt_factors != (1,):
+            _fail("evolution.fitness_dt_factors", list(self.fitness_dt_factors),
+                  "must be [1] with strategy gradient (its estimate follows the paths at dt only)")
         if self.strategy == "gradient" and self.f_table_points:
             _fail("evolution.f_table_points", points,
                   "must be 0 with strategy gradient (it differentiates the exact f)")

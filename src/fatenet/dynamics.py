@@ -138,13 +138,19 @@ def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
 
 def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
              dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
-             ic_spread: float = 0.1, return_trajectory: bool = False):
+             ic_spread: float = 0.1, return_trajectory: bool = False, substeps: int = 1):
     """Integrate ``n_replicates`` independent tissues for ``n_steps`` steps.
 
     Returns the final states ``(n_replicates, n_cells)``, or ``(final, trajectory)`` with the
     trajectory ``(n_steps + 1, n_replicates, n_cells)`` (initial state first) when
     ``return_trajectory`` is true. Training never asks for trajectories. Internally the states
     are cells-first and each step draws its own normals (module doc).
+
+    ``substeps`` = m > 1 drives step ``t`` by the Brownian increment of ``m`` finer steps:
+    ``xi = (xi_{t m} + ... + xi_{t m + m - 1}) / sqrt(m)`` from the stream. Then the same key
+    with ``n_steps * m`` steps of ``dt / m`` and ``substeps=1`` integrates the same noise path
+    (the same tissues) at a finer time step: a pair whose difference is the integrator's alone
+    (``time_step_pair``).
     """
     check_boundary(boundary)
     n_steps, n_cells, n_replicates = int(n_steps), int(n_cells), int(n_replicates)
@@ -160,8 +166,19 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
     elements = replicate * jnp.uint32(n_cells) + cell
     words = element_words(seed, elements)
 
+    substeps = int(substeps)
+    if substeps < 1:
+        raise ValueError(f"invalid substeps {substeps!r}: must be an integer >= 1")
+
+    def normals(t):
+        if substeps == 1:
+            return normals_from_bits(bits_at_step(seed, words, t))
+        first = t * jnp.uint32(substeps)
+        total = sum(normals_from_bits(bits_at_step(seed, words, first + jnp.uint32(j))) for j in range(substeps))
+        return total * jnp.float32(1.0 / np.sqrt(substeps))
+
     def step(s, t):
-        xi = normals_from_bits(bits_at_step(seed, words, t))
+        xi = normals(t)
         s = euler_maruyama_step(s, xi, f, dt, noise_strength, boundary, axis=0)
         return s, (s.T if return_trajectory else None)
 

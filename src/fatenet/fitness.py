@@ -70,31 +70,58 @@ def tabulated(f, n_points: int):
     return lambda sbar: interpolate(table, sbar)
 
 
+def time_step_pair(f, key: jax.Array, sim: SimulationConfig, settings: FitnessSettings, factor: int,
+                   finest: int) -> jax.Array:
+    """Final states of ``sim.n_replicates`` tissues from ``key`` integrated with ``dt / factor``.
+
+    Every factor of one fitness drives the same tissues: the same initial states and the same
+    Brownian path, resolved in steps of ``dt / finest`` (``dynamics.simulate``'s ``substeps``),
+    so U at two factors differs only by what the time step does.
+    """
+    return simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps * factor, settings.dt / factor,
+                    settings.noise_strength, sim.boundary, settings.ic_mean, settings.ic_spread,
+                    substeps=finest // factor)
+
+
 def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array,
-                       key: jax.Array, settings: FitnessSettings, table_points: int = 0) -> FitnessResult:
+                       key: jax.Array, settings: FitnessSettings, table_points: int = 0,
+                       dt_factors: tuple[int, ...] = (1,)) -> FitnessResult:
     """One individual's fitness from ``sim.n_replicates`` replicates driven by ``key``.
 
     ``table_points`` > 0 simulates with the tabulated approximation of f (see ``tabulated``).
+    With several ``dt_factors`` (``evolution.fitness_dt_factors``, e.g. (1, 4)) the fitness is
+    the worst U of the same tissues integrated with dt divided by each factor
+    (``time_step_pair``), with the S_pat and S_rep of that worst one: an f whose U comes from
+    the integrator's step, not the model, scores what it keeps at the other step. With the
+    single factor 1 it is ``simulate`` at dt, as it always was.
     """
     params = model.unflatten(flat)
     exact = lambda sbar: model.apply(params, sbar)  # noqa: E731
     f = tabulated(exact, table_points) if table_points else exact
-    final = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt, settings.noise_strength,
-                     sim.boundary, settings.ic_mean, settings.ic_spread)
-    u, s_pat, s_rep = utility(apply_threshold(final), kind, settings.bandwidth)
-    valid = is_valid(flat, exact, final)
+    finest = max(dt_factors)
+    scores, valid = [], is_valid(flat, exact, jnp.zeros(()))
+    for factor in dt_factors:
+        final = time_step_pair(f, key, sim, settings, factor, finest)
+        scores.append(utility(apply_threshold(final), kind, settings.bandwidth))
+        valid = valid & jnp.all(jnp.isfinite(final))
+    u, s_pat, s_rep = (jnp.stack(parts) for parts in zip(*scores, strict=True))
+    worst = jnp.argmin(jnp.where(jnp.isfinite(u), u, -jnp.inf))
+    u, s_pat, s_rep = u[worst], s_pat[worst], s_rep[worst]
     u = jnp.where(valid & jnp.isfinite(u), u, INVALID_FITNESS)
     return FitnessResult(u, s_pat, s_rep, valid)
 
 
 def make_population_fitness(model: Network, sim: SimulationConfig, kind: str = "soft",
-                            table_points: int = 0):
+                            table_points: int = 0, dt_factors: tuple[int, ...] = (1,)):
     """``fn(population (P, D), keys (P,), settings) -> FitnessResult`` of (P,) arrays (not jitted)."""
     if kind not in FITNESSES:
         raise ValueError(f"invalid fitness {kind!r}: must be one of " + ", ".join(FITNESSES))
+    dt_factors = tuple(int(k) for k in dt_factors)
+    if not dt_factors or any(k < 1 or max(dt_factors) % k for k in dt_factors):
+        raise ValueError(f"invalid dt_factors {dt_factors!r}: integers >= 1 that divide the largest")
 
     def one(flat, key, settings):
-        return individual_fitness(model, sim, kind, flat, key, settings, table_points)
+        return individual_fitness(model, sim, kind, flat, key, settings, table_points, dt_factors)
 
     fn = jax.vmap(one, in_axes=(0, 0, None))
     return shard_over_devices(fn)
@@ -130,6 +157,6 @@ def shard_over_devices(fn):
 def population_fitness(model: Network, sim: SimulationConfig, evo: EvolutionConfig,
                        population, keys) -> FitnessResult:
     """Convenience: evaluate a population once (compiles on first use of a shape)."""
-    fn = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points))
+    fn = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors))
     out = fn(jnp.asarray(population), keys, FitnessSettings.from_configs(sim, evo))
     return FitnessResult(*(np.asarray(a) for a in out))

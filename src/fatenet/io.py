@@ -161,10 +161,15 @@ def enable_compilation_cache(path: str | os.PathLike) -> Path:
     return path
 
 
+NUMERICAL_PACKAGES = ("fatenet", "jax", "jaxlib", "flax", "evosax", "optax", "scipy", "numpy", "pandas", "pyarrow",
+                      "matplotlib")
+"""The distributions whose versions a run's sidecar records (scipy: the OpenBLAS behind jax's CPU eigh)."""
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages that determine the numbers."""
     out = {"python": platform.python_version()}
-    for name in ("fatenet", "jax", "jaxlib", "flax", "numpy", "pandas", "pyarrow", "matplotlib"):
+    for name in NUMERICAL_PACKAGES:
         try:
             out[name] = _metadata.version(name)
         except _metadata.PackageNotFoundError:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from fatenet import io
+from fatenet import io, portability
 from fatenet.evaluation import regulatory_curve
 from fatenet.plots import plot_training
 
@@ -17,6 +17,7 @@ def write_run(config, seed, result, params_path, history_path, figure_path):
         "chosen_train_fitness": float(result.fitness),
         "selection": result.selection.to_dict(orient="records"),
         "versions": io.package_versions(),
+        "platform": portability.describe(),
     }
     io.save_params(Path(params_path), result.params, metadata)
     io.write_parquet(result.history, history_path)

@@ -56,7 +56,7 @@ def ask_tell_trainer(config: Config) -> Trainer:
     sim, evo = config.simulation, config.evolution
     model = make_network(config.network)
     strategy, strategy_params = make_strategy(evo, model.n_params)
-    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points)
+    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors)
     pop_size = evo.population_size
     crn = evo.common_random_numbers
     screen = jax.jit(evaluate) if evo.initial_screen else None
