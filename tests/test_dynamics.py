@@ -100,3 +100,16 @@ def test_threshold_is_exact_with_straight_through_gradient():
     np.testing.assert_allclose(jax.grad(lambda v: jnp.sum(apply_threshold(v) * jnp.arange(4.0)))(s), [0, 1, 2, 3])
     assert float(soft_threshold(jnp.array(0.5))) == 0.5
     assert float(soft_threshold(jnp.array(0.6), temperature=0.05)) == pytest.approx(1 / (1 + np.exp(-2)), abs=1e-6)
+
+
+@pytest.mark.parametrize("factors", [(1,), (1, 4), (2, 8), (1, 2, 4)])
+@pytest.mark.parametrize("boundary", ["open", "fixed"])
+def test_one_scan_of_several_time_steps_equals_separate_simulations(factors, boundary):
+    from fatenet.dynamics import simulate_time_steps
+
+    f = lambda s: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
+    key = jax.random.PRNGKey(8)
+    together = simulate_time_steps(f, key, 6, 5, 37, 0.02, 0.3, boundary, factors=factors)
+    for k, final in zip(factors, together, strict=True):
+        alone = simulate(f, key, 6, 5, 37 * k, 0.02 / k, 0.3, boundary, substeps=max(factors) // k)
+        assert jnp.array_equal(final, alone), k

@@ -90,15 +90,17 @@ def test_tabulated_f_is_an_accurate_opt_in_approximation():
     assert np.isfinite(result.fitness)
 
 
-def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations():
+@pytest.mark.parametrize("rule", ["worst", "extrapolated"])
+def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations(rule):
     """fitness_dt_factors [1, 4]: min over U of simulate at dt (driven by sums of 4 fine normals)
-    and at dt / 4 (the fine normals themselves), each computed here directly."""
+    and at dt / 4 (the fine normals themselves), each computed here directly; with the rule
+    ``extrapolated``, min(U(dt), 2 U(dt / 4) - U(dt))."""
     from fatenet.dynamics import simulate
     from fatenet.neural_network import PiecewiseLinear
 
     cfg = tiny_config(simulation={"t_final": 2.0, "n_replicates": 32, "noise_strength": 0.2},
                       network={"architecture": "piecewise_linear", "n_knots": 5},
-                      evolution={"fitness": "hard", "fitness_dt_factors": [1, 4]})
+                      evolution={"fitness": "hard", "fitness_dt_factors": [1, 4], "fitness_dt_rule": rule})
     sim, model = cfg.simulation, PiecewiseLinear(n_knots=5)
     pop = model.init_population(jax.random.PRNGKey(0), 6) * 3.0
     keys = jax.random.split(jax.random.PRNGKey(1), 6)
@@ -112,7 +114,8 @@ def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations():
                              substeps=substeps)
             direct.append(compute_hard_utility(apply_threshold(final)))
         worst = min(direct, key=lambda parts: float(parts[0]))
-        np.testing.assert_allclose([robust.fitness[i], robust.s_pat[i], robust.s_rep[i]], worst, atol=1e-6)
+        u = float(worst[0]) if rule == "worst" else min(float(direct[0][0]), 2 * float(direct[1][0]) - float(direct[0][0]))
+        np.testing.assert_allclose([robust.fitness[i], robust.s_pat[i], robust.s_rep[i]], [u, *worst[1:]], atol=1e-6)
         picked.append(direct.index(worst))
     assert set(picked) == {0, 1}  # networks that lose at dt / 4 and others that lose at dt: both branches ran
 

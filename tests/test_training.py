@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import jax
 import numpy as np
 import pandas as pd
 import pytest
@@ -214,3 +215,60 @@ def test_restarts_run_side_by_side_and_pool_their_candidates(strategy):
     names = result.selection["candidate"].tolist()
     assert "restart_0_best_ever" in names and "restart_1_best_ever" in names
     assert result.best_ever_fitness == pytest.approx(float(np.max(both["best_ever_fitness"][-1])), abs=1e-6)
+
+
+def explore_config(**evolution):
+    return tiny_config(network={"architecture": "piecewise_linear", "n_knots": 5},
+                       evolution={"strategy": "cma_es", "fitness": "hard", "n_generations": 6, "restarts": 3,
+                                  "initial_screen": 6, "start_from": "pattern_classes", "explore_generations": 2,
+                                  "keep_restarts": 2, "fitness_dt_factors": [1, 2], "rescore_replicates": 40}
+                       | evolution)
+
+
+def test_exploration_keeps_the_restarts_that_rescore_best():
+    from fatenet.selection import FOCUS_STREAM, rescore
+    from fatenet.training import focus, make_generation_step, start_populations
+
+    cfg = explore_config()
+    populations, classes = start_populations(cfg, 3)
+    assert len(set(classes)) == len(classes) == 3  # three restarts in three pattern classes
+    init, step, mean = make_generation_step(cfg, explore=True)
+    explored, _ = step(init(3, populations=populations), 2)
+    explored = jax.device_get(explored)
+    best, centres = np.asarray(explored.best_params), np.asarray(mean(explored))
+    scores = np.maximum(rescore(cfg, best, 3, stream=FOCUS_STREAM), rescore(cfg, centres, 3, stream=FOCUS_STREAM))
+    state, kept = focus(cfg, 3, explored, mean)
+    assert kept.tolist() == np.argsort(-scores, kind="stable")[:2].tolist()
+    np.testing.assert_array_equal(np.asarray(state.best_params), best[kept])
+    assert np.all(np.asarray(state.best_fitness) == -np.inf)
+    result = train(cfg, 3, progress=False)
+    assert result.restarts["kept"].tolist() == np.isin([0, 1, 2], kept).tolist()
+    assert result.restarts["start_class"].tolist() == classes
+    assert {f"restart_{k}_best_ever" for k in kept} <= set(result.selection["candidate"])
+
+
+@pytest.mark.parametrize("stop_at", [3, 5])  # checkpoints at generation 2 (before the focus) and 4 (after)
+def test_two_phase_training_resumes_byte_identical(tmp_path, stop_at):
+    cfg = explore_config(log_every=1)
+    reference = train(cfg, 5, progress=False)
+
+    class Stop(Exception):
+        pass
+
+    class StopAt:
+        def write(self, text):
+            if f"gen    {stop_at}/6" in text:
+                raise Stop
+
+        def flush(self):
+            pass
+
+    ckpt = tmp_path / "checkpoint.npz"
+    with pytest.raises(Stop):
+        train(cfg, 5, stream=StopAt(), checkpoint=ckpt, checkpoint_every=2)
+    log = io.StringIO()
+    resumed = train(cfg, 5, stream=log, checkpoint=ckpt, checkpoint_every=2)
+    assert f"at generation {stop_at - 1}" in log.getvalue()
+    assert resumed.params.tobytes() == reference.params.tobytes()
+    pd.testing.assert_frame_equal(resumed.history, reference.history, check_exact=True)
+    pd.testing.assert_frame_equal(resumed.restarts, reference.restarts, check_exact=True)

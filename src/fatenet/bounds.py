@@ -34,7 +34,7 @@ def _h2(p: np.ndarray) -> np.ndarray:
     return binary_entropy(p, np)
 
 
-def _symmetries(n_cells: int, boundary: str) -> list[np.ndarray]:
+def symmetries(n_cells: int, boundary: str) -> list[np.ndarray]:
     """Cell permutations under which the dynamics are invariant."""
     identity = np.arange(n_cells)
     perms = [identity, identity[::-1]]
@@ -57,7 +57,7 @@ def orbit_classes(n_cells: int, boundary: str = "open", antisymmetric: bool = Fa
         allowed = (bits[:, 0] == 0) & (bits[:, -1] == 0)
         bits, codes = bits[allowed], codes[allowed]
     weights = 1 << np.arange(n_cells, dtype=np.int64)
-    images = [bits[:, perm] for perm in _symmetries(n_cells, boundary)]
+    images = [bits[:, perm] for perm in symmetries(n_cells, boundary)]
     if antisymmetric:
         if boundary == "fixed":
             raise ValueError("a fixed boundary pins edge cells to 0, which the 0 <-> 1 swap would break")

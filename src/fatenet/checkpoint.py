@@ -68,6 +68,9 @@ def _read(path: Path, template: Any, ident: str):
         with np.load(path, allow_pickle=False) as data:
             if _IDENTITY not in data.files or bytes(data[_IDENTITY]).decode() != ident:
                 raise _Unusable("it belongs to other settings, another seed or other package versions")
+            generation = int(data[_GENERATION])
+            if callable(template):
+                template = template(generation)
             leaves, treedef = jax.tree_util.tree_flatten(template)
             restored = []
             for i, leaf in enumerate(leaves):
@@ -76,7 +79,6 @@ def _read(path: Path, template: Any, ident: str):
                     raise _Unusable(f"state array {i} has shape {saved.shape}, not {np.shape(leaf)}")
                 restored.append(np.array(saved, dtype=np.asarray(leaf).dtype))
             history = {key[len("history_"):]: np.array(data[key]) for key in data.files if key.startswith("history_")}
-            generation = int(data[_GENERATION])
     except _Unusable:
         raise
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as error:
@@ -97,7 +99,9 @@ def set_aside(path: Path) -> Path:
 def load(path: str | os.PathLike, template: Any, ident: str, stream=None):
     """``(state, history, generation)`` from ``path``, or None when there is none to resume.
 
-    ``template`` is a state of the right structure (e.g. a fresh initial state). An unusable
+    ``template`` is a state of the right structure (e.g. a fresh initial state), or a function
+    of the checkpoint's generation that returns one (a state's shape may change during a run:
+    ``training.focus``). An unusable
     checkpoint is moved aside with a message on ``stream`` (default stderr), and None returned.
     """
     path = Path(path)

@@ -26,6 +26,8 @@ ARCHITECTURES = ("mlp", "piecewise_linear")
 STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
 FITNESSES = ("soft", "hard")
 FINAL_CHOICES = ("robust", "rescored", "best_ever")
+STARTS = ("fittest", "pattern_classes")
+DT_RULES = ("worst", "extrapolated")
 
 
 class ConfigError(ValueError):
@@ -166,10 +168,23 @@ class EvolutionConfig:
     the ``population_size`` fittest of M random networks (CMA-ES and SNES from the fittest one)
     instead of from ``population_size`` random ones.
 
+    ``start_from`` (``fatenet.screening``): ``fittest`` starts each restart from the fittest of
+    its own ``initial_screen`` random networks; ``pattern_classes`` pools them into an archive
+    by the fate pattern each makes (up to symmetry) and starts restart k from the elite of the
+    k-th best class, so the restarts begin in different basins.
+
+    ``explore_generations`` = E > 0 (successive halving): the first E generations of every
+    restart use the fitness at dt alone (cheap exploration); then every restart's best network
+    and mean are scored on ``rescore_replicates`` fresh tissues at dt, and the
+    ``keep_restarts`` best restarts continue with the full fitness (``fitness_dt_factors``)
+    for the remaining generations. 0 (default): every restart, full fitness, throughout.
+
     ``fitness_dt_factors`` (default [1]): the fitness is the worst U of each individual's
     tissues integrated with dt divided by each factor, on the same initial states and the same
-    Brownian path (``fitness.time_step_pair``); [1, 4] keeps an optimiser from tuning f to the
-    time step, at (1 + 4) times the cost of a generation.
+    Brownian path (``dynamics.simulate_time_steps``); [1, 4] keeps an optimiser from tuning f to the
+    time step, at about 4.3 times the cost of a generation. ``fitness_dt_rule: extrapolated``
+    (two factors) scores the worse of U at the coarser step and U extrapolated to dt -> 0
+    (``fitness.extrapolate_to_zero_dt``; for [1, 4]: 2 U(dt / 4) - U(dt)).
     """
 
     strategy: str = "mu_plus_lambda"
@@ -189,7 +204,11 @@ class EvolutionConfig:
     rescore_candidates: int = 4
     restarts: int = 1
     initial_screen: int = 0
+    start_from: str = "fittest"
     fitness_dt_factors: tuple[int, ...] = (1,)
+    fitness_dt_rule: str = "worst"
+    explore_generations: int = 0
+    keep_restarts: int = 1
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
@@ -201,7 +220,11 @@ class EvolutionConfig:
         if (not factors or any(not isinstance(k, int) or isinstance(k, bool) or k < 1 for k in factors)
                 or len(set(factors)) != len(factors) or any(max(factors) % k for k in factors)):
             _fail("evolution.fitness_dt_factors", list(factors), allowed)
-        object.__setattr__(self, "fitness_dt_factors", factors)
+        object.__setattr__(self, "fitness_dt_factors", tuple(sorted(factors)))
+        _check_choice("evolution.fitness_dt_rule", self.fitness_dt_rule, DT_RULES)
+        if self.fitness_dt_rule == "extrapolated" and len(factors) != 2:
+            _fail("evolution.fitness_dt_rule", self.fitness_dt_rule,
+                  f"extrapolated needs exactly two fitness_dt_factors (e.g. [1, 4]), not {list(factors)}")
         _check_int("evolution.population_size", self.population_size, 2)
         _check_int("evolution.n_generations", self.n_generations, 1)
         _check_real("evolution.mutation_std", self.mutation_std, low=0.0)
@@ -224,6 +247,22 @@ class EvolutionConfig:
         if self.initial_screen and self.initial_screen < self.population_size:
             _fail("evolution.initial_screen", self.initial_screen,
                   f"must be 0 (no screening) or at least population_size ({self.population_size})")
+        _check_choice("evolution.start_from", self.start_from, STARTS)
+        if self.start_from == "pattern_classes" and not self.initial_screen:
+            _fail("evolution.initial_screen", self.initial_screen,
+                  "must be > 0 with start_from pattern_classes (the classes come from the screened networks)")
+        _check_int("evolution.explore_generations", self.explore_generations, 0)
+        if self.explore_generations >= self.n_generations:
+            _fail("evolution.explore_generations", self.explore_generations,
+                  f"must be less than n_generations ({self.n_generations}): 0 (no exploration phase) "
+                  "or the generations before the best restarts are kept")
+        if self.explore_generations and self.restarts < 2:
+            _fail("evolution.explore_generations", self.explore_generations,
+                  "must be 0 with a single restart (exploration keeps the best of several restarts)")
+        _check_int("evolution.keep_restarts", self.keep_restarts, 1)
+        if self.explore_generations and self.keep_restarts > self.restarts:
+            _fail("evolution.keep_restarts", self.keep_restarts,
+                  f"must be at most restarts ({self.restarts}): the restarts kept after exploration")
         if self.strategy == "gradient" and self.fitness_dt_factors != (1,):
             _fail("evolution.fitness_dt_factors", list(self.fitness_dt_factors),
                   "must be [1] with strategy gradient (its estimate follows the paths at dt only)")

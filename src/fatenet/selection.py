@@ -5,10 +5,10 @@ The best training score of a run is the maximum of many noisy estimates (each fr
 several networks tie at the bound. With ``evolution.final_choice: rescored`` the run's final
 candidates are scored again on ``evolution.rescore_replicates`` fresh tissues and the best of
 them is kept. ``robust`` (the default) also re-simulates every candidate with the time step
-divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``) and keeps the candidate whose worst
-score of the three is best: an optimiser can tune f to the integrator's time step (a U that
-vanishes as dt shrinks), and this prefers the candidates whose U belongs to the model. The
-candidates are:
+divided by 4, and the ``FINEST_CHECKED`` best of them by that worst score also by 16
+(``dynamics.DT_REFINEMENTS``), and keeps the candidate whose worst score of the three is
+best: an optimiser can tune f to the integrator's time step (a U that vanishes as dt
+shrinks), and this prefers the candidates whose U belongs to the model. The candidates are:
 
 * the best network ever seen in training (the notebook's choice, listed first, so it wins ties),
 * the optimiser's mean (CMA-ES, SNES, Open-ES) or current network (gradient), where it has one,
@@ -38,6 +38,10 @@ from .fitness import FitnessSettings, make_population_fitness
 from .neural_network import make_network
 
 RESCORE_STREAM = 0x72657363  # "resc": keys the re-scoring apart from training and evaluation
+FOCUS_STREAM = 0x666F6375  # "focu": the tissues that rank restarts after exploration (training.focus)
+FINEST_CHECKED = 3
+"""``robust``: how many candidates (the best by their worst of dt and dt / 4) are also
+simulated at dt / 16, the dearest check; the others keep NaN there and are not chosen."""
 SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
                      "rescore_score", "chosen")
 """rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust only); rescore_score: what is maximised."""
@@ -49,20 +53,22 @@ class Choice(NamedTuple):
     table: pd.DataFrame  # one row per candidate, SELECTION_COLUMNS
 
 
-def final_candidates(best_params, best_fitness, population, fitness, means, top_k: int):
+def final_candidates(best_params, best_fitness, population, fitness, means, top_k: int, restart_ids=None):
     """(names, (K, D) params, (K,) training scores) of the candidates, duplicates dropped.
 
     ``best_params`` / ``best_fitness`` / ``means`` hold one entry per restart (a single run has
     one); ``means`` is None for an optimiser without a mean. ``population`` and ``fitness`` are
-    the last generation (of every restart, pooled).
+    the last generation (of every restart, pooled). ``restart_ids`` names the restarts
+    (``restart_<id>_...``; default 0, 1, ...; a single run's candidates have no prefix).
     """
     order = np.argsort(-np.asarray(fitness, np.float64), kind="stable")[:top_k]
-    several = len(best_params) > 1
+    several = restart_ids is not None or len(best_params) > 1
+    ids = list(range(len(best_params))) if restart_ids is None else [int(i) for i in restart_ids]
     rows = []
     for k, (params, score) in enumerate(zip(best_params, best_fitness, strict=True)):
-        rows.append((f"restart_{k}_best_ever" if several else "best_ever", params, score))
+        rows.append((f"restart_{ids[k]}_best_ever" if several else "best_ever", params, score))
         if means is not None:
-            rows.append((f"restart_{k}_mean" if several else "mean", means[k], np.nan))
+            rows.append((f"restart_{ids[k]}_mean" if several else "mean", means[k], np.nan))
     rows += [(f"last_generation_{rank + 1}", population[i], fitness[i]) for rank, i in enumerate(order)]
     names, params, scores, seen = [], [], [], []
     for name, p, score in rows:
@@ -76,13 +82,14 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
     return names, np.stack(params), np.asarray(scores, np.float64)
 
 
-def rescore(config: Config, candidates: np.ndarray, seed: int, refinement: int = 1) -> np.ndarray:
-    """Hard utility of every candidate (K, D) on the same ``rescore_replicates`` fresh tissues,
-    simulated with the time step divided by ``refinement``."""
+def rescore(config: Config, candidates: np.ndarray, seed: int, refinement: int = 1,
+            stream: int = RESCORE_STREAM) -> np.ndarray:
+    """Hard utility of every candidate (K, D) on the same ``rescore_replicates`` fresh tissues
+    (key ``fold_in(PRNGKey(seed), stream)``), simulated with the time step divided by ``refinement``."""
     sim = dataclasses.replace(refined(config.simulation, refinement), n_replicates=config.evolution.rescore_replicates)
     model = make_network(config.network)
     fn = jax.jit(make_population_fitness(model, sim, "hard"))
-    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), RESCORE_STREAM)
+    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
     if refinement != 1:
         key = jax.random.fold_in(key, refinement)
     keys = jnp.broadcast_to(key, (len(candidates), *key.shape))
@@ -90,11 +97,12 @@ def rescore(config: Config, candidates: np.ndarray, seed: int, refinement: int =
     return np.asarray(result.fitness, np.float64)
 
 
-def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means) -> Choice:
+def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means,
+                 restart_ids=None) -> Choice:
     """The network a run returns (module doc), with the table of candidates and their scores.
 
-    ``best_params``, ``best_fitness`` and ``means`` have one entry per restart (see
-    ``final_candidates``); ``best_ever`` keeps the best of the restarts' best networks.
+    ``best_params``, ``best_fitness``, ``means`` and ``restart_ids`` have one entry per restart
+    (see ``final_candidates``); ``best_ever`` keeps the best of the restarts' best networks.
     """
     rule = config.evolution.final_choice
     if rule == "best_ever":
@@ -105,11 +113,19 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
                               "rescore_score": nan, "chosen": [True]})
         return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
     names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
-                                             config.evolution.rescore_candidates)
+                                             config.evolution.rescore_candidates, restart_ids)
     utilities = rescore(config, params, seed)
-    finer = [rescore(config, params, seed, k) if rule == "robust" else np.full(len(names), np.nan)
-             for k in DT_REFINEMENTS]
-    score = np.minimum.reduce([utilities, *finer]) if rule == "robust" else utilities
+    fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
+    if rule == "robust":
+        fine_factor, finest_factor = DT_REFINEMENTS
+        fine = rescore(config, params, seed, fine_factor)
+        coarse = np.minimum(utilities, fine)
+        checked = np.argsort(-np.where(np.isnan(coarse), -np.inf, coarse), kind="stable")[:FINEST_CHECKED]
+        finest[checked] = rescore(config, params[checked], seed, finest_factor)
+        score = np.minimum.reduce([utilities, fine, finest])  # NaN (never chosen) where dt / 16 was not run
+    else:
+        score = utilities
+    finer = [fine, finest]
     # argmax returns the first maximum: the best-ever network wins a tie. -inf (invalid) never wins
     # unless every candidate is invalid.
     chosen = int(np.argmax(np.where(np.isnan(score), -np.inf, score)))

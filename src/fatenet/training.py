@@ -10,6 +10,12 @@ trainer's (``strategies.ask_tell`` follows the seed notebook). Same config and s
 same history and params, bit for bit, whatever the block size. At the end,
 ``evolution.final_choice`` picks the network returned (``fatenet.selection``): by default the
 best of the final candidates re-scored on fresh tissues.
+
+A run may search in two phases (``evolution.explore_generations`` = E > 0, successive
+halving): every restart runs E generations with the fitness at dt alone, then ``focus``
+scores each restart's best network and mean on fresh tissues and keeps the
+``keep_restarts`` best, which train on with the full fitness (``fitness_dt_factors``). Where
+restarts start is ``fatenet.screening``'s (``evolution.start_from``).
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ import pandas as pd
 from . import checkpoint as _checkpoint
 from .config import Config
 from .fitness import FitnessSettings, replicated_sharding
-from .selection import choose_final
+from .screening import restart_populations
+from .selection import FOCUS_STREAM, choose_final, rescore
 from .strategies import make_trainer
 
 HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
@@ -44,10 +51,16 @@ class TrainResult:
     history: pd.DataFrame  # one row per generation, HISTORY_COLUMNS
     selection: pd.DataFrame  # the final candidates and their re-scores, selection.SELECTION_COLUMNS
     best_ever_fitness: float  # the best training score of the run
+    restarts: pd.DataFrame | None = None  # one row per restart: start class, kept after exploration (RESTART_COLUMNS)
+
+
+RESTART_COLUMNS = ("restart", "start_class", "kept")
+"""A run's restarts: where each started (screening.class_starts; "" when not by class) and whether
+it trained on after the exploration phase (always true without one)."""
 
 
 class GenerationStep(NamedTuple):
-    init: Callable  # init(seed, restored=None) -> state on the devices
+    init: Callable  # init(seed, restored=None, populations=None) -> state on the devices
     step: Callable  # step(state, n=1) -> (state, per-individual arrays of n generations, stacked); jitted
     mean: Callable  # mean(state) -> the optimiser's centre (D,) or None
 
@@ -79,7 +92,7 @@ def run_key(seed: int, restart: int = 0) -> jax.Array:
     return key if restart == 0 else jax.random.fold_in(key, restart)
 
 
-def make_generation_step(config: Config, *, batched: bool = False) -> GenerationStep:
+def make_generation_step(config: Config, *, batched: bool = False, explore: bool = False) -> GenerationStep:
     """``init(seed) -> state``, ``step(state, n) -> (state, records)`` (jitted), ``mean(state)``.
 
     ``step`` runs ``n`` generations (default 1) in one compiled ``lax.scan``, so the host
@@ -87,8 +100,12 @@ def make_generation_step(config: Config, *, batched: bool = False) -> Generation
     length ``n``. The trainer is ``strategies.make_trainer``'s for ``evolution.strategy``.
     With ``batched`` (a list of seeds to ``init``) or ``evolution.restarts`` > 1, the state
     and records carry a run axis after the generation axis: the runs of every seed, restart by
-    restart (``run_key``), advance together in one vmapped program.
+    restart (``run_key``), advance together in one vmapped program. ``init``'s
+    ``populations`` (one per run) are the restarts' starts (``start_populations``).
+    ``explore``: the exploration phase's step (the fitness at dt alone).
     """
+    if explore:
+        config = config.replace({"evolution.fitness_dt_factors": [1]})
     init, one_generation, hyper, mean = make_trainer(config)
     settings = FitnessSettings.from_configs(config.simulation, config.evolution)
     restarts = config.evolution.restarts
@@ -97,16 +114,16 @@ def make_generation_step(config: Config, *, batched: bool = False) -> Generation
     # On several devices every carried array stays replicated, so step compiles once.
     placement = replicated_sharding()
 
-    def init_placed(seed, restored=None):
+    def init_placed(seed, restored=None, populations=None):
         """The initial state of ``seed`` (a list of seeds if batched), or ``restored``, on the devices."""
         if restored is not None:
             state = restored
-        elif vmapped:
+        else:
             seeds = [int(s) for s in seed] if batched else [int(seed)]
             keys = [run_key(s, k) for s in seeds for k in range(restarts)]
-            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[init(k) for k in keys])
-        else:
-            state = init(run_key(seed))
+            starts = populations if populations is not None else [None] * len(keys)
+            states = [init(k, p) for k, p in zip(keys, starts, strict=True)]
+            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *states) if vmapped else states[0]
         return state if placement is None else jax.device_put(state, placement)
 
     if vmapped:
@@ -117,6 +134,39 @@ def make_generation_step(config: Config, *, batched: bool = False) -> Generation
 
     run = jax.jit(generations, static_argnums=3, out_shardings=placement)
     return GenerationStep(init_placed, lambda state, n=1: run(state, settings, hyper, int(n)), mean)
+
+
+def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]]:
+    """The restarts' initial populations and start classes (``start_from: pattern_classes``),
+    or ``(None, [""] * restarts)`` when each restart draws its own start."""
+    restarts = config.evolution.restarts
+    if config.evolution.start_from != "pattern_classes":
+        return None, [""] * restarts
+    return restart_populations(config, [run_key(seed, k) for k in range(restarts)])
+
+
+def focus(config: Config, seed: int, state, mean: Callable):
+    """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
+
+    Each restart's best network and mean (if any) are scored by the hard U on
+    ``rescore_replicates`` fresh tissues at dt (key stream ``selection.FOCUS_STREAM``); a
+    restart's score is the better of the two, and the ``keep_restarts`` best restarts (ties:
+    the lower index) go on, in that order, with their best-ever scores reset (the full fitness
+    is on another scale).
+    """
+    best = np.asarray(state.best_params)
+    centres = mean(state)
+    candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
+    scores = rescore(config, candidates, seed, stream=FOCUS_STREAM).reshape(-1, len(best)).max(axis=0)
+    kept = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")[:config.evolution.keep_restarts]
+    state = jax.tree_util.tree_map(lambda leaf: leaf[kept], state)
+    return state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept
+
+
+def phases(config: Config) -> list[tuple[int, int, bool]]:
+    """``[(first generation, end, explore)]``: one phase, or exploration then the kept restarts."""
+    n_gen, explore = config.evolution.n_generations, config.evolution.explore_generations
+    return [(0, explore, True), (explore, n_gen, False)] if explore else [(0, n_gen, False)]
 
 
 def pooled(out: dict) -> dict:
@@ -189,60 +239,91 @@ def train(config: Config, seed: int, *, progress: bool | None = None, stream=Non
         raise ValueError(f"invalid seed {seed!r}: must be an integer")
     if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
         raise ValueError(f"invalid checkpoint_every {checkpoint_every!r}: must be an integer >= 1")
-    block = generations_per_call or min(config.evolution.log_every,
-                                        checkpoint_every if checkpoint is not None else config.evolution.log_every)
-    init, step, mean = make_generation_step(config)
-    n_gen = config.evolution.n_generations
-    state = init(int(seed))
+    seed = int(seed)
+    evo = config.evolution
+    block = generations_per_call or min(evo.log_every, checkpoint_every if checkpoint is not None else evo.log_every)
+    steps = {explore: make_generation_step(config, explore=explore) for _, _, explore in phases(config)}
+    init, _, mean = next(iter(steps.values()))
+    n_gen = evo.n_generations
+    populations, classes = start_populations(config, seed)
+    state = init(seed, populations=populations)
+    kept = np.arange(evo.restarts)
     columns = {name: [] for name in HISTORY_COLUMNS[1:]}
     start = 0
-    ident = _checkpoint.identity(config.training_dict(), int(seed))
+    ident = _checkpoint.identity(config.training_dict(), seed)
     if checkpoint is not None:
-        resumed = _checkpoint.load(checkpoint, state, ident, stream=stream)
+        # up to the end of the exploration phase a checkpoint holds every restart, then the kept ones
+        explored = evo.explore_generations
+
+        def template(generation):
+            return state if generation <= explored else jax.tree_util.tree_map(
+                lambda leaf: leaf[:evo.keep_restarts], state)
+
+        resumed = _checkpoint.load(checkpoint, template, ident, stream=stream)
         if resumed is not None:
             restored, saved, start = resumed
-            state = init(int(seed), restored)
+            state = init(seed, restored)
             columns = {name: list(saved[name]) for name in columns}
+            kept = saved.get("kept_restarts", kept)
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
-    bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
-    restarts = config.evolution.restarts
-    for first, end in generation_blocks(start, n_gen, block):
-        state, out = step(state, end - first)
-        out = jax.device_get(out)
-        generation = [{k: v[i] for k, v in out.items()} for i in range(end - first)]
-        if restarts > 1:  # the restarts' individuals make one population in the history
-            generation = [pooled(g) for g in generation]
-        records = [generation_record(g) for g in generation]
-        for record in records:
-            for name in columns:
-                columns[name].append(record[name])
-        bar.block(first, records)
-        if checkpoint is not None and end < n_gen and end % checkpoint_every == 0:
-            _checkpoint.save(checkpoint, jax.device_get(state), columns, end, ident)
-    result = _finish(config, int(seed), jax.device_get(state), {k: v[-1] for k, v in out.items()}, mean, columns)
+    bar = _Progress(n_gen, evo.log_every, stream, progress)
+    for first_gen, end_gen, explore in phases(config):
+        if end_gen <= start:
+            continue
+        if not explore and evo.explore_generations:
+            if start <= evo.explore_generations:  # (a checkpoint after this point holds the kept restarts)
+                state, kept = focus(config, seed, state, mean)
+                state = init(seed, state)
+        step = steps[explore].step
+        for first, end in generation_blocks(max(start, first_gen), end_gen, block):
+            state, out = step(state, end - first)
+            out = jax.device_get(out)
+            generation = [{k: v[i] for k, v in out.items()} for i in range(end - first)]
+            if evo.restarts > 1:  # the restarts' individuals make one population in the history
+                generation = [pooled(g) for g in generation]
+            records = [generation_record(g) for g in generation]
+            for record in records:
+                for name in columns:
+                    columns[name].append(record[name])
+            bar.block(first, records)
+            if checkpoint is not None and end < n_gen and end % checkpoint_every == 0:
+                _checkpoint.save(checkpoint, jax.device_get(state), columns | {"kept_restarts": kept}, end, ident)
+    result = _finish(config, seed, jax.device_get(state), {k: v[-1] for k, v in out.items()}, mean, columns,
+                     _restart_table(classes, kept))
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     return result
 
 
-def _finish(config: Config, seed: int, state, last: dict, mean: Callable, columns: dict) -> TrainResult:
+def _restart_table(classes: list[str], kept: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"restart": np.arange(len(classes), dtype=np.int64), "start_class": list(classes),
+                         "kept": np.isin(np.arange(len(classes)), kept)})
+
+
+def _finish(config: Config, seed: int, state, last: dict, mean: Callable, columns: dict,
+            restarts: pd.DataFrame | None = None) -> TrainResult:
     """The run's result: the final network chosen among the candidates (``fatenet.selection``).
 
-    With restarts, ``state`` and ``last`` carry a leading restart axis; every restart's best
-    network and mean are candidates, and its last generation joins the pooled one.
+    With restarts, ``state`` and ``last`` carry a leading axis of the restarts still training;
+    every one's best network and mean are candidates (named by its restart number), and its
+    last generation joins the pooled one.
     """
+    if restarts is None:
+        restarts = _restart_table([""] * config.evolution.restarts, np.arange(config.evolution.restarts))
+    names = restarts["restart"][restarts["kept"]].to_numpy()
     if config.evolution.restarts > 1:
-        runs = [jax.tree_util.tree_map(lambda leaf, k=k: leaf[k], state) for k in range(config.evolution.restarts)]
+        runs = [jax.tree_util.tree_map(lambda leaf, k=k: leaf[k], state) for k in range(len(names))]
         last = pooled(last)
     else:
         runs = [state]
     centres = [mean(run) for run in runs]
     choice = choose_final(config, seed, [run.best_params for run in runs], [run.best_fitness for run in runs],
                           last["population"], last["fitness"],
-                          None if centres[0] is None else [np.asarray(c) for c in centres])
+                          None if centres[0] is None else [np.asarray(c) for c in centres],
+                          restart_ids=names if config.evolution.restarts > 1 else None)
     return TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
                        history=_history_frame(columns), selection=choice.table,
-                       best_ever_fitness=float(max(run.best_fitness for run in runs)))
+                       best_ever_fitness=float(max(run.best_fitness for run in runs)), restarts=restarts)
 
 
 def _history_frame(columns: dict[str, list]) -> pd.DataFrame:
@@ -261,37 +342,52 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
     seeds = list(seeds)
     if not seeds or any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) for s in seeds):
         raise ValueError(f"invalid seeds {seeds!r}: must be a non-empty list of integers")
-    init, step, mean = make_generation_step(config, batched=True)
-    state = init(seeds)
-    n_gen, restarts = config.evolution.n_generations, config.evolution.restarts
+    evo = config.evolution
+    steps = {explore: make_generation_step(config, batched=True, explore=explore)
+             for _, _, explore in phases(config)}
+    init, _, mean = next(iter(steps.values()))
+    starts = [start_populations(config, int(seed)) for seed in seeds]
+    populations = None if starts[0][0] is None else [p for pops, _ in starts for p in pops]
+    state = init(seeds, populations=populations)
+    per_seed = evo.restarts
+    kept = [np.arange(per_seed) for _ in seeds]
     columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
-    bar = _Progress(n_gen, config.evolution.log_every, stream, progress)
+    bar = _Progress(evo.n_generations, evo.log_every, stream, progress)
 
     def runs_of(tree, i):
         """Seed i's part of ``tree`` (the run axis is seed-major): its restarts along a leading
         axis, as ``train`` holds them, or, with one restart, its single run without that axis."""
-        if restarts == 1:
+        if evo.restarts == 1:
             return jax.tree_util.tree_map(lambda leaf: leaf[i], tree)
-        return jax.tree_util.tree_map(lambda leaf: leaf[i * restarts:(i + 1) * restarts], tree)
+        return jax.tree_util.tree_map(lambda leaf: leaf[i * per_seed:(i + 1) * per_seed], tree)
 
     def one_seed(out_g, i):
         part = runs_of(out_g, i)
-        return pooled(part) if restarts > 1 else part
+        return pooled(part) if evo.restarts > 1 else part
 
-    for first, end in generation_blocks(0, n_gen, config.evolution.log_every):
-        state, out = step(state, end - first)
-        out = jax.device_get(out)  # arrays (generation, run, ...)
-        summary = []
-        for g in range(end - first):
-            out_g = {k: v[g] for k, v in out.items()}
-            records = [generation_record(one_seed(out_g, i)) for i in range(len(seeds))]
-            for cols, record in zip(columns, records, strict=True):
-                for name in cols:
-                    cols[name].append(record[name])
-            summary.append({name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
-                           | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
-        bar.block(first, summary)
+    for first_gen, end_gen, explore in phases(config):
+        if not explore and evo.explore_generations:
+            host = jax.device_get(state)
+            focused = [focus(config, int(seed), runs_of(host, i), mean) for i, seed in enumerate(seeds)]
+            kept = [k for _, k in focused]
+            state = init(seeds, jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts),
+                                                       *[part for part, _ in focused]))
+            per_seed = evo.keep_restarts
+        for first, end in generation_blocks(first_gen, end_gen, evo.log_every):
+            state, out = steps[explore].step(state, end - first)
+            out = jax.device_get(out)  # arrays (generation, run, ...)
+            summary = []
+            for g in range(end - first):
+                out_g = {k: v[g] for k, v in out.items()}
+                records = [generation_record(one_seed(out_g, i)) for i in range(len(seeds))]
+                for cols, record in zip(columns, records, strict=True):
+                    for name in cols:
+                        cols[name].append(record[name])
+                summary.append({name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
+                               | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
+            bar.block(first, summary)
     state = jax.device_get(state)
     last = {k: v[-1] for k, v in out.items()}
-    return [_finish(config, int(seed), runs_of(state, i), runs_of(last, i), mean, columns[i])
+    return [_finish(config, int(seed), runs_of(state, i), runs_of(last, i), mean, columns[i],
+                    _restart_table(starts[i][1], kept[i]))
             for i, seed in enumerate(seeds)]

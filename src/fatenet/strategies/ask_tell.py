@@ -3,7 +3,8 @@
 The random stream follows the seed notebook: ``key, sub = split(PRNGKey(seed))`` makes the
 initial population from ``split(sub, P)`` (``PRNGKey(seed)`` is the run key of restart 0;
 ``training.run_key``; with ``evolution.initial_screen`` = M, the P fittest of M networks
-from ``split(sub, M)``, each scored on ``split(fold_in(sub, SCREEN_STREAM), M)``), and every generation splits
+from ``split(sub, M)``, each scored on ``split(fold_in(sub, SCREEN_STREAM), M)``: ``fatenet.screening``, which
+also gives the starts of ``start_from: pattern_classes``), and every generation splits
 ``key, eval_key, mut_key = split(key, 3)``; individuals are evaluated with
 ``split(eval_key, P)`` (or all with ``eval_key`` under common random numbers), and the
 strategy samples with ``fold_in(eval_key, ASK_STREAM)`` and updates with ``mut_key``.
@@ -20,12 +21,12 @@ from flax import struct
 from ..config import Config, EvolutionConfig
 from ..fitness import FitnessSettings, make_population_fitness
 from ..neural_network import make_network
+from ..screening import screened_candidates
 from .base import Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
 from .mu_plus_lambda import MuPlusLambda
 
 ASK_STREAM = 0x61736B  # "ask": keys a strategy's sampling apart from the evaluation keys
-SCREEN_STREAM = 0x7363  # "sc": keys the screening of initial candidates
 ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES)
 """The ``evolution.strategy`` values served by ``make_strategy``."""
 
@@ -56,18 +57,24 @@ def ask_tell_trainer(config: Config) -> Trainer:
     sim, evo = config.simulation, config.evolution
     model = make_network(config.network)
     strategy, strategy_params = make_strategy(evo, model.n_params)
-    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors)
+    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors,
+                                       evo.fitness_dt_rule)
     pop_size = evo.population_size
     crn = evo.common_random_numbers
-    screen = jax.jit(evaluate) if evo.initial_screen else None
+    # the screen scores at dt alone (screening.py); training's fitness may add time-step factors
+    screen = None
+    if evo.initial_screen:
+        screen = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points))
 
-    def init(run_key: jax.Array) -> TrainState:
+    def init(run_key: jax.Array, population: jax.Array | None = None) -> TrainState:
+        """The state of the restart with this run key, from ``population`` (best first) if given."""
         key, sub = jax.random.split(run_key)
-        if screen is None:
+        if population is not None:
+            population = jnp.asarray(population)
+        elif screen is None:
             population = model.init_population(sub, pop_size)
         else:  # the fittest of initial_screen random networks, best first (the distributions' start)
-            candidates = model.init_population(sub, evo.initial_screen)
-            keys = jax.random.split(jax.random.fold_in(sub, SCREEN_STREAM), evo.initial_screen)
+            candidates, keys = screened_candidates(model, run_key, evo.initial_screen)
             scores = screen(candidates, keys, FitnessSettings.from_configs(sim, evo)).fitness
             population = candidates[jnp.argsort(-jnp.nan_to_num(scores, nan=-jnp.inf), stable=True)[:pop_size]]
         strategy_state = strategy.init(sub, population, strategy_params)

@@ -22,7 +22,8 @@ import jax
 
 
 class Trainer(NamedTuple):
-    init: Callable[[jax.Array], Any]  # run key (PRNGKey(seed) for a run's first restart) -> initial state
+    init: Callable[..., Any]  # (run key, population=None) -> initial state; run key = PRNGKey(seed) for
+    # a run's first restart; population (best first): the start (fatenet.screening), else its own draw
     step: Callable  # (state, settings, hyper) -> (state, record of one generation)
     hyper: Any  # numeric hyperparameters, traced
     mean: Callable[[Any], Any]  # state -> the search centre (D,), or None

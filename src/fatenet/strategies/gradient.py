@@ -176,12 +176,17 @@ def gradient_trainer(config: Config) -> Trainer:
     population_fitness = jax.jit(make_population_fitness(model, sim, evo.fitness))
     settings = FitnessSettings.from_configs(sim, evo)
 
-    def init(run_key: jax.Array) -> GradientState:
+    def init(run_key: jax.Array, population: jax.Array | None = None) -> GradientState:
+        """The state of the restart with this run key; from ``population[0]`` if a population is given."""
         key, sub = random.split(run_key)
-        n_start = evo.initial_screen or n_batches
-        candidates = model.init_population(sub, n_start)
-        scores = population_fitness(candidates, random.split(random.fold_in(sub, START_STREAM), n_start), settings)
-        params = candidates[jnp.argmax(scores.fitness)]
+        if population is not None:
+            params = jnp.asarray(population)[0]
+        else:
+            n_start = evo.initial_screen or n_batches
+            candidates = model.init_population(sub, n_start)
+            scores = population_fitness(candidates, random.split(random.fold_in(sub, START_STREAM), n_start),
+                                        settings)
+            params = candidates[jnp.argmax(scores.fitness)]
         return GradientState(key=key, params=params, opt_state=optimiser.init(params), best_params=params,
                              best_fitness=jnp.float32(-jnp.inf))
 

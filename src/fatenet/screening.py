@@ -1,0 +1,126 @@
+"""Where a run's restarts start: random networks screened, and grouped by the pattern they make.
+
+``evolution.initial_screen`` = M > 0 scores M random networks per restart before training
+(``screened_candidates``: restart k's candidates and tissues come from its own run key, so
+they are the same whichever way they are used). Two ways to use them
+(``evolution.start_from``):
+
+* ``fittest``: each restart starts from the fittest of its own M (CMA-ES and SNES take the
+  fittest as their mean; the (mu + lambda)-ES the ``population_size`` fittest). Restarts are
+  independent draws, and on the open chain most of them start in the same basin (lateral
+  inhibition, which is common among random networks).
+* ``pattern_classes`` (quality-diversity): the restarts' candidates are pooled into one
+  archive keyed by each network's *pattern class*, the fate pattern its tissues make most
+  often, up to the model's symmetries (mirror image; rotations too on a ring). Restart k
+  starts from the elite (fittest member) of the k-th best class, so the restarts start in
+  as many different basins as there are restarts (with fewer classes than restarts, the
+  classes are visited again from their next-best members). A collective pattern such as
+  ``1001001`` that random networks rarely make well still gets its own restart.
+
+Every screened network is scored on ``simulation.n_replicates`` tissues at dt (the training
+fitness ``evolution.fitness``; the time-step factors are left to training) from
+``split(fold_in(sub, SCREEN_STREAM), M)``, where ``sub`` is the restart's initialisation key.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .bounds import symmetries
+from .config import Config
+from .dynamics import apply_threshold, simulate
+from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
+from .neural_network import Network, make_network
+from .utility_function import utility
+
+SCREEN_STREAM = 0x7363  # "sc": keys the screening of initial candidates
+SCREEN_CHUNK = 512
+"""Networks screened per compiled call (bounds the memory of the patterns brought to the host)."""
+
+
+def screened_candidates(model: Network, run_key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
+    """``(candidates (n, D), keys (n,))`` of the restart whose run key is ``run_key``."""
+    _, sub = jax.random.split(run_key)
+    return model.init_population(sub, n), jax.random.split(jax.random.fold_in(sub, SCREEN_STREAM), n)
+
+
+def make_screen(model: Network, config: Config):
+    """``fn(population (P, D), keys (P,)) -> (fitness (P,), patterns (P, R, N) int8)``, jitted."""
+    sim, evo = config.simulation, config.evolution
+    settings = FitnessSettings.from_configs(sim, evo)
+
+    def one(flat, key):
+        params = model.unflatten(flat)
+        f = lambda sbar: model.apply(params, sbar)  # noqa: E731
+        final = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt, settings.noise_strength,
+                         sim.boundary, settings.ic_mean, settings.ic_spread)
+        patterns = apply_threshold(final)
+        u = utility(patterns, evo.fitness, settings.bandwidth)[0]
+        valid = is_valid(flat, f, final) & jnp.isfinite(u)
+        return jnp.where(valid, u, INVALID_FITNESS), patterns.astype(jnp.int8)
+
+    return jax.jit(jax.vmap(one))
+
+
+def pattern_class(patterns: np.ndarray, perms: list[np.ndarray]) -> str:
+    """The class of a network: its most frequent pattern (ties: the smallest), as a string of
+    fates, taken as the smallest image under the symmetry permutations ``perms``."""
+    rows, counts = np.unique(np.asarray(patterns, np.int8), axis=0, return_counts=True)
+    mode = rows[np.argmax(counts)]  # np.unique sorts rows, so a tie goes to the smallest
+    return min("".join("01"[v] for v in mode[perm]) for perm in perms)
+
+
+def screen(config: Config, candidates: jax.Array, keys: jax.Array) -> tuple[np.ndarray, list[str]]:
+    """``(fitness (M,), pattern classes (M,))`` of the candidates (``SCREEN_CHUNK`` at a time)."""
+    model = make_network(config.network)
+    fn = make_screen(model, config)
+    perms = symmetries(config.simulation.n_cells, config.simulation.boundary)
+    fitness, classes = [], []
+    for start in range(0, len(candidates), SCREEN_CHUNK):
+        part_fitness, patterns = fn(candidates[start:start + SCREEN_CHUNK], keys[start:start + SCREEN_CHUNK])
+        fitness.append(np.asarray(part_fitness, np.float64))
+        classes += [pattern_class(p, perms) for p in np.asarray(patterns)]
+    return np.concatenate(fitness), classes
+
+
+def class_archive(fitness: np.ndarray, classes: list[str]) -> list[tuple[str, np.ndarray]]:
+    """``[(class, member indices by fitness, best first)]``, classes ordered by their elite's
+    fitness (ties: the earlier index); networks with an invalid fitness are left out."""
+    order = np.argsort(-np.asarray(fitness, np.float64), kind="stable")
+    members: dict[str, list[int]] = {}
+    for i in order:
+        if np.isfinite(fitness[i]):
+            members.setdefault(classes[i], []).append(int(i))
+    return [(name, np.asarray(idx)) for name, idx in members.items()]
+
+
+def class_starts(fitness: np.ndarray, classes: list[str], n_restarts: int, population_size: int) -> list[np.ndarray]:
+    """Indices of each restart's initial population (best first): restart k takes class
+    ``k mod C`` of the archive (``C`` classes), from its ``k div C``-th best member on, then the
+    rest of the screen by fitness, ``population_size`` in all."""
+    archive = class_archive(fitness, classes)
+    if not archive:  # every screened network invalid: fall back to the screen's order
+        archive = [("", np.arange(len(fitness)))]
+    ranked = np.argsort(-np.nan_to_num(np.asarray(fitness, np.float64), nan=-np.inf), kind="stable")
+    starts = []
+    for k in range(n_restarts):
+        name, idx = archive[k % len(archive)]
+        visit = (k // len(archive)) % len(idx)
+        head = np.concatenate([idx[visit:], idx[:visit]])
+        rest = ranked[~np.isin(ranked, head)]
+        starts.append(np.concatenate([head, rest])[:population_size])
+    return starts
+
+
+def restart_populations(config: Config, run_keys: list[jax.Array]) -> tuple[list[jax.Array], list[str]]:
+    """Each restart's initial population (``start_from: pattern_classes``) and its class."""
+    model = make_network(config.network)
+    evo = config.evolution
+    pairs = [screened_candidates(model, key, evo.initial_screen) for key in run_keys]
+    candidates = jnp.concatenate([c for c, _ in pairs])
+    keys = jnp.concatenate([k for _, k in pairs])
+    fitness, classes = screen(config, candidates, keys)
+    starts = class_starts(fitness, classes, len(run_keys), evo.population_size)
+    return [candidates[idx] for idx in starts], [classes[idx[0]] for idx in starts]
