@@ -88,7 +88,7 @@ def test_table_groups_runs_over_seeds_with_hand_computed_statistics(tmp_path):
     runs = ["variant~a/seed~1", "variant~a/seed~2", "variant~b/seed~1"]
     summary = pd.DataFrame({
         "seed": [1, 2, 1], "variant": ["a", "a", "b"], "run": runs,
-        "utility": [0.7, 0.8, 0.6], "utility_finest_dt": [0.65, 0.75, 0.6], "dt_sensitive": [True, False, False],
+        "utility": [0.65, 0.75, 0.6], "utility_finest_dt": [0.7, 0.8, 0.6], "dt_sensitive": [True, False, False],
         "alternating_share": [0.5, 0.7, 0.0], "fitness_gap": [0.1, 0.0, 0.02]})
     summary.to_parquet(tmp_path / "summary.parquet")
     for run_name, (train_s, evaluate_s) in zip(runs, [(50, 10), (100, 20), (30, 30)], strict=True):
@@ -99,9 +99,37 @@ def test_table_groups_runs_over_seeds_with_hand_computed_statistics(tmp_path):
     out = run("table", str(tmp_path))
     assert out.returncode == 0, out.stderr
     rows = [line for line in out.stdout.splitlines() if line.startswith("| a ") or line.startswith("| b ")]
-    # group a: mean 0.75, sd 0.0707107, t(0.975, 1) = 12.7062 -> half width 0.635310
+    # group a, U at dt/16: mean 0.75, sd 0.0707107, t(0.975, 1) = 12.7062 -> half width 0.635310; U at dt 0.70
     # wall time (60 + 120) / 2 s = 1.5 min
     assert rows[0] == ("| a | 2 | 0.750 [0.115, 1.385] | 0.700, 0.800 | 0.700 | 1 of 2 | 0.60 | +0.050 | 1.5 |")
     # one seed: no interval
     assert rows[1] == "| b | 1 | 0.600 [nan, nan] | 0.600 | 0.600 | 0 of 1 | 0.00 | +0.020 | 1.0 |"
     assert "no summary.parquet" in run("table", str(tmp_path / "nowhere")).stderr
+
+
+def test_search_reports_restart_success_and_misses_of_a_built_study(tmp_path):
+    """Two seeds of one group, each run's params.json written by hand (see test_statistics for the rules)."""
+    import pandas as pd
+
+    nan = float("nan")
+
+    def cand(name, dt, dt4):
+        return {"candidate": name, "train_fitness": nan, "rescore_utility": dt, "rescore_fine_dt": dt4,
+                "rescore_finest_dt": nan, "rescore_score": nan, "chosen": False}
+
+    runs = {"noise_strength~0.1/seed~1": ([cand("restart_0_best_ever", 0.68, 0.67), cand("restart_1_mean", 0.89, 0.88),
+                                           cand("restart_2_best_ever", 0.87, 0.87)], ["0101010", "1001001", "0110110"]),
+            "noise_strength~0.1/seed~2": ([cand("restart_0_best_ever", 0.69, 0.69), cand("restart_1_mean", 0.70, 0.68)],
+                                          ["1010101", "0101010", "1111111"])}
+    for run_name, (selection, classes) in runs.items():
+        restarts = [{"restart": k, "start_class": c, "kept": k < len(selection)} for k, c in enumerate(classes)]
+        io.save_params(tmp_path / "runs" / run_name / "params.npz", [0.0],
+                       {"selection": selection, "restarts": restarts})
+    pd.DataFrame({"seed": [1, 2], "simulation.noise_strength": [0.1, 0.1], "run": list(runs),
+                  "utility_finest_dt": [0.875, 0.68]}).to_parquet(tmp_path / "summary.parquet")
+    out = run("search", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    row = out.stdout.splitlines()[-1]
+    # seed 1: scores .67, .88, .87 -> 2 within 0.02 of .88; seed 2: .69, .68 (restart 2 dropped) -> 2 of 3
+    # best U at dt/16 0.875; seed 2 (0.68) is more than 0.05 below it
+    assert row == ("| 0.1 | 2 | 6 (5) | 4 of 6 (0.67) | 0.875 | 1 of 2 (0.50) | 1001001 x1, 1010101 x1 |")

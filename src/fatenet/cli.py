@@ -6,6 +6,8 @@
                                                         score a params.npz on fresh replicates
     fatenet table [RESULTS]                             a built study, one Markdown row per variant /
                                                         sweep point: U over seeds with its 95% CI, ...
+    fatenet search [RESULTS] [--tolerance T] [--miss M] how reliably each group's search found its
+                                                        best basin: restart success and run miss rates
 
 ``info`` and ``evaluate`` read the run's settings from the ``params.json`` sidecar beside
 ``params.npz``. Errors name the file or setting and what is allowed; the exit status is 2 for
@@ -108,20 +110,16 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _table(args: argparse.Namespace) -> int:
     """One row per group of runs that differ only in the seed (variant and swept values), in the
-    study's order: U's mean over seeds with the Student-t 95% CI, U per seed, U at dt / 16, the
-    flagged runs, the alternating share, the training score's optimism and the wall time of a run
-    (its train + evaluate jobs, from ``results/benchmarks``)."""
+    study's order: the headline, U at dt / 16 (the value that holds as the time step shrinks),
+    as its mean over seeds with the Student-t 95% CI and per seed; U at dt; the flagged runs, the
+    alternating share, the training score's optimism and the wall time of a run (its train +
+    evaluate jobs, from ``results/benchmarks``)."""
     import pandas as pd
 
     from .statistics import mean_ci95
 
     results = Path(args.results)
-    summary_path = results / "summary.parquet"
-    if not summary_path.is_file():
-        raise FileNotFoundError(f"no summary.parquet in {results}: build the study first (snakemake --cores all)")
-    summary = pd.read_parquet(summary_path)
-    columns = list(summary.columns)
-    keys = [c for c in columns[: columns.index("run")] if c != "seed"]
+    summary, keys = _load_summary(results)
 
     def wall_seconds(run: str) -> float:
         total = 0.0
@@ -133,18 +131,63 @@ def _table(args: argparse.Namespace) -> int:
         return total
 
     summary["wall_s"] = [wall_seconds(run) for run in summary["run"]]
-    header = [*keys, "runs", "U mean [95% CI]", "U per seed", "U at dt/16", "dt_sensitive", "alternating",
-              "train - fresh", "min / run"]
+    header = [*keys, "runs", "U at dt/16 mean [95% CI]", "U at dt/16 per seed", "U at dt", "dt_sensitive",
+              "alternating", "train - fresh", "min / run"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     groups = summary.groupby(keys, sort=False) if keys else [((), summary)]
     for values, group in groups:
         values = values if isinstance(values, tuple) else (values,)
-        mean, low, high = mean_ci95(group["utility"])
+        mean, low, high = mean_ci95(group["utility_finest_dt"])
         cells = [*(str(v) for v in values), str(len(group)), f"{mean:.3f} [{low:.3f}, {high:.3f}]",
-                 ", ".join(f"{u:.3f}" for u in group["utility"]), f"{group['utility_finest_dt'].mean():.3f}",
+                 ", ".join(f"{u:.3f}" for u in group["utility_finest_dt"]), f"{group['utility'].mean():.3f}",
                  f"{int(group['dt_sensitive'].sum())} of {len(group)}", f"{group['alternating_share'].mean():.2f}",
                  f"{group['fitness_gap'].mean():+.3f}", f"{group['wall_s'].mean() / 60:.1f}"]
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+def _load_summary(results: Path):
+    import pandas as pd
+
+    summary_path = results / "summary.parquet"
+    if not summary_path.is_file():
+        raise FileNotFoundError(f"no summary.parquet in {results}: build the study first (snakemake --cores all)")
+    summary = pd.read_parquet(summary_path)
+    columns = list(summary.columns)
+    return summary, [c for c in columns[: columns.index("run")] if c != "seed"]
+
+
+def _search(args: argparse.Namespace) -> int:
+    """One row per group of runs that differ only in the seed: how its search did (``statistics.
+    search_summary``), from every run's final candidates and restart table in ``params.json``."""
+    from collections import Counter
+
+    from .io import load_params
+    from .statistics import restart_outcomes, search_summary
+
+    results = Path(args.results)
+    summary, keys = _load_summary(results)
+    header = [*keys, "runs", "restarts (trained to the end)", "restart success", "best U at dt/16",
+              "runs that miss it", "best restart started from"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    groups = summary.groupby(keys, sort=False) if keys else [((), summary)]
+    for values, group in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        runs, winners = [], Counter()
+        for run, headline in zip(group["run"], group["utility_finest_dt"], strict=True):
+            _, meta = load_params(results / "runs" / run / "params.npz")
+            outcomes = restart_outcomes(meta.get("selection", []), meta.get("restarts"))
+            runs.append((float(headline), outcomes))
+            scored = [o for o in outcomes if o["score"] == o["score"]]
+            if scored and any(o["start_class"] for o in scored):
+                winners[max(scored, key=lambda o: o["score"])["start_class"]] += 1
+        stats = search_summary(runs, args.tolerance, args.miss)
+        cells = [*(str(v) for v in values), str(stats["runs"]), f"{stats['restarts']} ({stats['trained']})",
+                 f"{stats['successes']} of {stats['restarts']} ({stats['success_rate']:.2f})", f"{stats['best']:.3f}",
+                 f"{stats['misses']} of {stats['runs']} ({stats['miss_rate']:.2f})",
+                 ", ".join(f"{name} x{n}" for name, n in winners.most_common()) or "-"]
         print("| " + " | ".join(cells) + " |")
     return 0
 
@@ -170,6 +213,14 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("results", metavar="RESULTS", nargs="?", default="results",
                        help="the study's results folder (default: results)")
     table.set_defaults(handler=_table)
+    search = commands.add_parser("search", help="restart success and run miss rates of a built study's searches")
+    search.add_argument("results", metavar="RESULTS", nargs="?", default="results",
+                        help="the study's results folder (default: results)")
+    search.add_argument("--tolerance", type=float, default=0.02,
+                        help="a restart succeeds within this of its run's best restart (default 0.02)")
+    search.add_argument("--miss", type=float, default=0.05,
+                        help="a run misses when its U at dt/16 is this far below its group's best (default 0.05)")
+    search.set_defaults(handler=_search)
     return parser
 
 

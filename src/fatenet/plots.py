@@ -257,19 +257,21 @@ def _group_colors(n: int) -> list:
 
 @_styled
 def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.PathLike,
-                          *, other_params: Sequence[str] = (), value_column: str = "utility",
+                          *, other_params: Sequence[str] = (), value_column: str = "utility_finest_dt",
                           baseline_column: str | None = "random_utility",
                           bound_column: str | None = "utility_bound",
-                          fine_dt_column: str | None = "utility_finest_dt") -> Path:
+                          other_dt_column: str | None = "utility",
+                          other_dt_label: str = "mean U at dt (the training time step)") -> Path:
     """Utility against one swept parameter: a point per seed, the mean and its 95% CI.
 
-    The parameter's values sit at evenly spaced positions in the order they first appear
-    in ``summary_df`` (which the study sorts). Runs that differ in ``other_params`` (other
-    swept parameters) form separate, slightly offset series. With ``baseline_column``
-    present, the random network's mean utility is drawn as a grey marker per value; with
-    ``bound_column`` present, the exact upper bound of U as a black one beside each series;
-    with ``fine_dt_column`` present, the mean of that column (U re-simulated with dt / 16) as a
-    hollow diamond beside each mean, so a U that belongs to the time step shows as a gap.
+    The headline is ``value_column``, by default U re-simulated with dt / 16 (the value that
+    holds as the time step shrinks). The parameter's values sit at evenly spaced positions in
+    the order they first appear in ``summary_df`` (which the study sorts). Runs that differ in
+    ``other_params`` (other swept parameters) form separate, slightly offset series. With
+    ``baseline_column`` present, the random network's mean utility is drawn as a grey marker per
+    value; with ``bound_column`` present, the exact upper bound of U as a black one beside each
+    series; with ``other_dt_column`` present, its mean (by default U at the training step dt) as
+    a hollow diamond beside each mean, so a U that belongs to the time step shows as a gap.
     """
     values = list(dict.fromkeys(_value_label(v) for v in summary_df[param]))
     position = {v: i for i, v in enumerate(values)}
@@ -313,12 +315,12 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
             positions.append(v_index + offsets[s_index])
         ax.errorbar(positions, means, yerr=[lows, highs], fmt="o-", color=color, markersize=7,
                     capsize=4, linewidth=1.5, label=(f"{key}: mean, 95% CI" if key else "mean, 95% CI"))
-        if fine_dt_column and fine_dt_column in summary_df.columns:
-            fine = summary_df[fine_dt_column].to_numpy(dtype=float)
-            fine_means = [float(np.nanmean(fine[in_point])) for in_point in points]
-            ax.scatter(np.asarray(positions) + 0.08, fine_means, marker="D", s=36, facecolors="none",
+        if other_dt_column and other_dt_column in summary_df.columns:
+            other = summary_df[other_dt_column].to_numpy(dtype=float)
+            other_means = [float(np.nanmean(other[in_point])) for in_point in points]
+            ax.scatter(np.asarray(positions) + 0.08, other_means, marker="D", s=36, facecolors="none",
                        edgecolors=color, linewidths=1.3, zorder=3,
-                       label=(f"{key}: mean U at dt / 16" if key else "mean U at dt / 16"))
+                       label=(f"{key}: {other_dt_label}" if key else other_dt_label))
 
     if bound_column and bound_column in summary_df.columns:
         # One mark per series and value: the bound differs between series when, say, the
@@ -344,7 +346,8 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
     ax.set_xticklabels(values)
     ax.set_xlim(-0.6, len(values) - 0.4)
     ax.set_xlabel(param)
-    ax.set_ylabel("hard utility U of the trained network (bits per cell)")
+    ax.set_ylabel("U of the trained network at dt / 16 (bits per cell)" if value_column == "utility_finest_dt"
+                  else f"{value_column} (bits per cell)")
     ax.set_title(f"Utility against {param}")
     ax.legend(loc="best", fontsize=8)
     return save_png(fig, path)

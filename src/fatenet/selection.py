@@ -5,10 +5,10 @@ The best training score of a run is the maximum of many noisy estimates (each fr
 several networks tie at the bound. With ``evolution.final_choice: rescored`` the run's final
 candidates are scored again on ``evolution.rescore_replicates`` fresh tissues and the best of
 them is kept. ``robust`` (the default) also re-simulates every candidate with the time step
-divided by 4, and the ``FINEST_CHECKED`` best of them by that worst score also by 16
-(``dynamics.DT_REFINEMENTS``), and keeps the candidate whose worst score of the three is
-best: an optimiser can tune f to the integrator's time step (a U that vanishes as dt
-shrinks), and this prefers the candidates whose U belongs to the model. The candidates are:
+divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``), on the same tissues and Brownian paths,
+and keeps the candidate whose worst score of the three is best: an optimiser can tune f to
+the integrator's time step (a U that vanishes as dt shrinks), and this prefers the candidates
+whose U belongs to the model. The candidates are:
 
 * the best network ever seen in training (the notebook's choice, listed first, so it wins ties),
 * the optimiser's mean (CMA-ES, SNES, Open-ES) or current network (gradient), where it has one,
@@ -17,8 +17,8 @@ shrinks), and this prefers the candidates whose U belongs to the model. The cand
 
 Every candidate is scored by the hard utility (the quantity the study reports) on the same
 tissues (common random numbers, so the comparison is not blurred by sampling), drawn from a
-key of their own, ``fold_in(PRNGKey(seed), RESCORE_STREAM)`` (for dt / k:
-``fold_in`` of that with k): disjoint from the training keys and from the evaluation's fresh
+key of their own, ``fold_in(PRNGKey(seed), RESCORE_STREAM)`` (the same tissues and Brownian paths
+at dt, dt / 4 and dt / 16: ``rescore``): disjoint from the training keys and from the evaluation's fresh
 replicates. ``final_choice: best_ever`` keeps the notebook's rule exactly.
 """
 
@@ -33,15 +33,13 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .dynamics import DT_REFINEMENTS, refined
-from .fitness import FitnessSettings, make_population_fitness
+from .dynamics import DT_REFINEMENTS, apply_threshold, simulate_time_steps
+from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
 from .neural_network import make_network
+from .utility_function import utility
 
 RESCORE_STREAM = 0x72657363  # "resc": keys the re-scoring apart from training and evaluation
 FOCUS_STREAM = 0x666F6375  # "focu": the tissues that rank restarts after exploration (training.focus)
-FINEST_CHECKED = 3
-"""``robust``: how many candidates (the best by their worst of dt and dt / 4) are also
-simulated at dt / 16, the dearest check; the others keep NaN there and are not chosen."""
 SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
                      "rescore_score", "chosen")
 """rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust only); rescore_score: what is maximised."""
@@ -82,19 +80,30 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
     return names, np.stack(params), np.asarray(scores, np.float64)
 
 
-def rescore(config: Config, candidates: np.ndarray, seed: int, refinement: int = 1,
+def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[int, ...] = (1,),
             stream: int = RESCORE_STREAM) -> np.ndarray:
-    """Hard utility of every candidate (K, D) on the same ``rescore_replicates`` fresh tissues
-    (key ``fold_in(PRNGKey(seed), stream)``), simulated with the time step divided by ``refinement``."""
-    sim = dataclasses.replace(refined(config.simulation, refinement), n_replicates=config.evolution.rescore_replicates)
+    """Hard U ``(K, len(factors))`` of every candidate (K, D) on the same ``rescore_replicates``
+    fresh tissues (key ``fold_in(PRNGKey(seed), stream)``), integrated with dt divided by each
+    factor on the same Brownian path (``dynamics.simulate_time_steps``), so the columns differ
+    by what the time step does, not by sampling."""
+    sim = dataclasses.replace(config.simulation, n_replicates=config.evolution.rescore_replicates)
     model = make_network(config.network)
-    fn = jax.jit(make_population_fitness(model, sim, "hard"))
+    settings = FitnessSettings.from_configs(sim, config.evolution)
+    factors = tuple(int(k) for k in factors)
+
+    @jax.jit
+    def scores(population, key):
+        def one(flat):
+            f = lambda sbar: model.apply_flat(flat, sbar)  # noqa: E731
+            finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
+                                         settings.noise_strength, sim.boundary, settings.ic_mean, settings.ic_spread,
+                                         factors)
+            return jnp.stack([jnp.where(is_valid(flat, f, final), utility(apply_threshold(final), "hard")[0],
+                                        INVALID_FITNESS) for final in finals])
+        return jax.vmap(one)(population)
+
     key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
-    if refinement != 1:
-        key = jax.random.fold_in(key, refinement)
-    keys = jnp.broadcast_to(key, (len(candidates), *key.shape))
-    result = fn(jnp.asarray(candidates, jnp.float32), keys, FitnessSettings.from_configs(sim, config.evolution))
-    return np.asarray(result.fitness, np.float64)
+    return np.asarray(scores(jnp.asarray(candidates, jnp.float32), key), np.float64)
 
 
 def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means,
@@ -114,16 +123,12 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
         return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
     names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
                                              config.evolution.rescore_candidates, restart_ids)
-    utilities = rescore(config, params, seed)
-    fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
     if rule == "robust":
-        fine_factor, finest_factor = DT_REFINEMENTS
-        fine = rescore(config, params, seed, fine_factor)
-        coarse = np.minimum(utilities, fine)
-        checked = np.argsort(-np.where(np.isnan(coarse), -np.inf, coarse), kind="stable")[:FINEST_CHECKED]
-        finest[checked] = rescore(config, params[checked], seed, finest_factor)
-        score = np.minimum.reduce([utilities, fine, finest])  # NaN (never chosen) where dt / 16 was not run
+        utilities, fine, finest = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
+        score = np.minimum.reduce([utilities, fine, finest])
     else:
+        utilities = rescore(config, params, seed)[:, 0]
+        fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
         score = utilities
     finer = [fine, finest]
     # argmax returns the first maximum: the best-ever network wins a tie. -inf (invalid) never wins

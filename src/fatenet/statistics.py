@@ -63,3 +63,64 @@ def mean_ci95(values: Sequence[float]) -> tuple[float, float, float]:
         return mean, math.nan, math.nan
     half = _t_quantile_975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
     return mean, mean - half, mean + half
+
+
+SUCCESS_TOLERANCE = 0.02
+"""A restart succeeds when its best candidate scores within this of the run's best restart."""
+MISS_TOLERANCE = 0.05
+"""A run misses the best basin when its headline U (at dt / 16) is more than this below the best
+run of its group (the same settings, other seeds): lateral inhibition (about 0.68) and the whole
+row deciding together (at most 0.857) lie that far below the collective basin (0.87-0.90)."""
+
+
+def restart_outcomes(selection: Sequence[dict], restarts: Sequence[dict] | None) -> list[dict]:
+    """One row per restart of a run: ``restart``, ``start_class``, ``kept`` and ``score``.
+
+    ``selection`` is the run's final candidates (``params.json``'s ``selection``); a restart's
+    score is the best, over its candidates (``restart_<k>_best_ever``, ``restart_<k>_mean``; a
+    single run's ``best_ever`` and ``mean``), of the worse of the U at dt and at dt / 4 that every
+    candidate was re-scored with (U at dt alone where dt / 4 was not run). A restart that did
+    not train to the end (dropped after exploration) has no candidates and the score NaN.
+    ``restarts`` is the run's restart table (``params.json``'s ``restarts``; None: one restart).
+    """
+    table = list(restarts) if restarts else [{"restart": 0, "start_class": "", "kept": True}]
+    scores: dict[int, float] = {}
+    for row in selection:
+        name = str(row["candidate"])
+        if name in ("best_ever", "mean"):
+            k = 0
+        elif name.startswith("restart_"):
+            k = int(name.split("_")[1])
+        else:
+            continue
+        values = [row.get(column) for column in ("rescore_utility", "rescore_fine_dt")]
+        values = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+        if values:
+            scores[k] = max(scores.get(k, -math.inf), min(values))
+    return [{"restart": int(r["restart"]), "start_class": str(r.get("start_class", "")), "kept": bool(r["kept"]),
+             "score": scores.get(int(r["restart"]), math.nan)} for r in table]
+
+
+def search_summary(runs: Sequence[tuple[float, list[dict]]], tolerance: float = SUCCESS_TOLERANCE,
+                   miss_tolerance: float = MISS_TOLERANCE) -> dict:
+    """How reliably a search finds the best basin, over the runs (seeds) of one group.
+
+    ``runs``: per run, its headline U (at dt / 16) and its ``restart_outcomes``. Returns
+    ``runs``, ``restarts`` (started), ``trained`` (trained to the end), ``successes`` (restarts
+    within ``tolerance`` of their run's best restart), ``success_rate`` (successes / restarts),
+    ``best`` (the best headline U of the group), ``misses`` (runs more than ``miss_tolerance``
+    below it) and ``miss_rate``.
+    """
+    restarts = trained = successes = 0
+    for _, outcomes in runs:
+        scores = np.array([o["score"] for o in outcomes], np.float64)
+        restarts += len(outcomes)
+        trained += int(np.sum(np.isfinite(scores)))
+        if np.any(np.isfinite(scores)):
+            successes += int(np.sum(scores >= np.nanmax(scores) - tolerance))
+    headline = np.array([u for u, _ in runs], np.float64)
+    best = float(np.nanmax(headline)) if headline.size else math.nan
+    misses = int(np.sum(~(headline >= best - miss_tolerance)))
+    return {"runs": len(runs), "restarts": restarts, "trained": trained, "successes": successes,
+            "success_rate": successes / restarts if restarts else math.nan, "best": best, "misses": misses,
+            "miss_rate": misses / len(runs) if runs else math.nan}

@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import checkpoint as _checkpoint
 from .config import Config
-from .fitness import FitnessSettings, replicated_sharding
+from .fitness import FitnessSettings, extrapolate_to_zero_dt, replicated_sharding
 from .screening import restart_populations
 from .selection import FOCUS_STREAM, choose_final, rescore
 from .strategies import make_trainer
@@ -105,7 +105,7 @@ def make_generation_step(config: Config, *, batched: bool = False, explore: bool
     ``explore``: the exploration phase's step (the fitness at dt alone).
     """
     if explore:
-        config = config.replace({"evolution.fitness_dt_factors": [1]})
+        config = config.replace({"evolution.fitness_dt_factors": [1], "evolution.fitness_dt_rule": "worst"})
     init, one_generation, hyper, mean = make_trainer(config)
     settings = FitnessSettings.from_configs(config.simulation, config.evolution)
     restarts = config.evolution.restarts
@@ -148,8 +148,10 @@ def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]
 def focus(config: Config, seed: int, state, mean: Callable):
     """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
 
-    Each restart's best network and mean (if any) are scored by the hard U on
-    ``rescore_replicates`` fresh tissues at dt (key stream ``selection.FOCUS_STREAM``); a
+    Each restart's best network and mean (if any) are scored on ``rescore_replicates`` fresh
+    tissues (key stream ``selection.FOCUS_STREAM``) by the measure the full fitness uses: the
+    hard U at dt divided by each of ``fitness_dt_factors`` on the same Brownian paths, combined
+    by ``fitness_dt_rule`` (so a restart whose U belongs to the time step ranks low); a
     restart's score is the better of the two, and the ``keep_restarts`` best restarts (ties:
     the lower index) go on, in that order, with their best-ever scores reset (the full fitness
     is on another scale).
@@ -157,7 +159,15 @@ def focus(config: Config, seed: int, state, mean: Callable):
     best = np.asarray(state.best_params)
     centres = mean(state)
     candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
-    scores = rescore(config, candidates, seed, stream=FOCUS_STREAM).reshape(-1, len(best)).max(axis=0)
+    evo = config.evolution
+    utilities = rescore(config, candidates, seed, evo.fitness_dt_factors, stream=FOCUS_STREAM)
+    if evo.fitness_dt_rule == "extrapolated":
+        coarse, fine = evo.fitness_dt_factors
+        robust = extrapolate_to_zero_dt(utilities[:, 0], utilities[:, 1], coarse, fine)
+        measure = np.minimum(utilities[:, 0], robust)
+    else:
+        measure = utilities.min(axis=1)
+    scores = measure.reshape(-1, len(best)).max(axis=0)
     kept = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")[:config.evolution.keep_restarts]
     state = jax.tree_util.tree_map(lambda leaf: leaf[kept], state)
     return state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept

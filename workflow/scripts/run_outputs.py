@@ -16,6 +16,7 @@ def write_run(config, seed, result, params_path, history_path, figure_path):
         "best_fitness": float(result.best_ever_fitness),
         "chosen_train_fitness": float(result.fitness),
         "selection": result.selection.to_dict(orient="records"),
+        "restarts": result.restarts.to_dict(orient="records"),
         "versions": io.package_versions(),
         "platform": portability.describe(),
     }
