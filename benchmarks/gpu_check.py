@@ -39,7 +39,8 @@ DETERMINISM = {
 QUICK_STUDY = """\
 seeds: [1]
 simulation: {n_replicates: 4, t_final: 0.5}
-evolution: {population_size: 4, n_generations: 2, restarts: 1, initial_screen: 0, rescore_replicates: 8}
+evolution: {population_size: 4, n_generations: 2, restarts: 1, initial_screen: 0, start_from: fittest,
+            explore_generations: 0, rescore_replicates: 8}
 evaluation: {n_replicates: 16}
 sweep: {}
 """
@@ -87,7 +88,8 @@ def main(argv=None) -> dict:
     study_config = Config.from_dict(_study_settings())
     if args.quick:
         shrink = {"simulation.t_final": 0.5, "evolution.population_size": 6, "simulation.n_replicates": 8,
-                  "evolution.restarts": 1, "evolution.initial_screen": 0}
+                  "evolution.restarts": 1, "evolution.initial_screen": 0,
+                  "evolution.start_from": "fittest", "evolution.explore_generations": 0}
         seed_config, study_config = seed_config.replace(shrink), study_config.replace(shrink)
     n_timed = 2 if args.quick else 5
     result["seed_config_s_per_gen"] = round(seconds_per_generation(seed_config, n_timed), 5)

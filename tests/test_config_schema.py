@@ -80,7 +80,8 @@ BAD = {
     # checks beyond the schema: the engine's own rules, applied to every run at start-up
     "t_final < dt": ("simulation: {t_final: 0.001}", ["simulation.t_final = 0.001", "must be >= simulation.dt"]),
     "f_table_points = 1": ("evolution: {f_table_points: 1}", ["evolution.f_table_points = 1", "integer >= 2"]),
-    "gradient without noise": ("evolution: {strategy: gradient}\nsweep: {simulation.noise_strength: [0.1, 0.0]}",
+    "gradient without noise": ("evolution: {strategy: gradient, fitness_dt_factors: [1], fitness_dt_rule: worst}\n"
+                               "sweep: {simulation.noise_strength: [0.1, 0.0]}",
                                ["simulation.noise_strength = 0.0", "with evolution.strategy gradient"]),
     "no children": ("evolution: {population_size: 2}", ["evolution.population_size = 2", "number of parents"]),
     "sweep point with t_final < dt": ("sweep: {simulation.t_final: [2.0, 0.001]}",
@@ -126,7 +127,7 @@ def test_default_study_plans_six_runs(study):
 
 
 PRESET_RUNS = {"tiny": 4, "gpu": 60, "boundary_noise_cells": 135, "strategies": 75, "seed": 6, "ablation": 70,
-               "check": 10, "moonshot": 12}
+               "check": 10, "moonshot": 12, "search": 60}
 
 
 def test_every_preset_is_checked():

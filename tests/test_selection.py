@@ -35,24 +35,28 @@ def test_candidates_are_best_ever_mean_and_the_top_of_the_last_generation():
     np.testing.assert_array_equal(params[3], np.full(3, -2.0))
 
 
-def _direct_utility(config, flat, key):
-    """Hard U of one network on the re-scoring tissues, computed with ``simulate`` directly."""
+def _direct_utility(config, flat, key, factor=1, substeps=1):
+    """Hard U of one network on the re-scoring tissues at dt / factor, computed with ``simulate`` directly."""
     sim = config.simulation
     model = make_network(config.network)
     final = simulate(lambda s: model.apply_flat(jnp.asarray(flat), s), key, sim.n_cells,
-                     config.evolution.rescore_replicates, sim.n_steps, sim.dt, sim.noise_strength, sim.boundary,
-                     sim.ic_mean, sim.ic_spread)
+                     config.evolution.rescore_replicates, sim.n_steps * factor, sim.dt / factor, sim.noise_strength,
+                     sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps)
     return float(compute_hard_utility(apply_threshold(final))[0])
 
 
-def test_rescore_is_the_hard_utility_on_common_fresh_tissues():
+def test_rescore_is_the_hard_utility_on_common_fresh_tissues_and_brownian_paths():
     cfg = tiny_config(evolution={"rescore_replicates": 40})
     model = make_network(cfg.network)
     candidates = np.asarray(model.init_population(jax.random.PRNGKey(4), 3)) * 3.0
     key = jax.random.fold_in(jax.random.PRNGKey(9), RESCORE_STREAM)
     got = rescore(cfg, candidates, 9)
-    want = [_direct_utility(cfg, c, key) for c in candidates]
-    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert got.shape == (3, 1)
+    np.testing.assert_allclose(got[:, 0], [_direct_utility(cfg, c, key) for c in candidates], atol=1e-6)
+    # at dt and dt / 4 on one path: dt driven by sums of 4 of the fine normals
+    pair = rescore(cfg, candidates, 9, (1, 4))
+    want = [[_direct_utility(cfg, c, key, 1, 4), _direct_utility(cfg, c, key, 4, 1)] for c in candidates]
+    np.testing.assert_allclose(pair, want, atol=1e-6)
 
 
 @pytest.mark.parametrize("strategy, rule", [("mu_plus_lambda", "rescored"), ("cma_es", "robust"),
@@ -67,15 +71,14 @@ def test_the_chosen_network_scores_best_on_the_rescoring(strategy, rule):
     assert chosen["rescore_score"] == table["rescore_score"].max()
     # The returned params are the chosen candidate, and re-simulating it gives its scores.
     key = jax.random.fold_in(jax.random.PRNGKey(5), RESCORE_STREAM)
-    assert _direct_utility(cfg, result.params, key) == pytest.approx(chosen["rescore_utility"], abs=1e-6)
-    if rule == "robust":
-        for column, k in (("rescore_fine_dt", 4), ("rescore_finest_dt", 16)):
-            fine = dataclasses.replace(cfg, simulation=dataclasses.replace(cfg.simulation, dt=cfg.simulation.dt / k))
-            direct = _direct_utility(fine, result.params, jax.random.fold_in(key, k))
+    if rule == "robust":  # dt, dt / 4 and dt / 16 on one Brownian path, resolved at dt / 16
+        for column, k in (("rescore_utility", 1), ("rescore_fine_dt", 4), ("rescore_finest_dt", 16)):
+            direct = _direct_utility(cfg, result.params, key, k, 16 // k)
             assert direct == pytest.approx(chosen[column], abs=1e-6)
         worst = table[["rescore_utility", "rescore_fine_dt", "rescore_finest_dt"]].min(axis=1)
         np.testing.assert_array_equal(table["rescore_score"], worst)
     else:
+        assert _direct_utility(cfg, result.params, key) == pytest.approx(chosen["rescore_utility"], abs=1e-6)
         np.testing.assert_array_equal(table["rescore_score"], table["rescore_utility"])
         assert table["rescore_fine_dt"].isna().all()
     if strategy != "mu_plus_lambda":
