@@ -1,7 +1,7 @@
 """Are the bits the same on another CPU? A small CMA-ES run's fingerprint under several settings.
 
     .venv/bin/python benchmarks/portability.py              # this machine, four instruction-set settings
-    .venv/bin/python benchmarks/portability.py --emulate    # also emulated CPUs (needs qemu-user: apt install qemu-user)
+    .venv/bin/python benchmarks/portability.py --emulate    # also emulated CPUs (apt install qemu-user)
 
 The probe (``--probe``, run in a fresh process per setting) trains a 9-knot piecewise-linear f with
 CMA-ES for 4 generations (simulation, hard utility, CMA-ES's eigendecomposition in OpenBLAS) and

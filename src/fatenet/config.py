@@ -25,9 +25,9 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
 ARCHITECTURES = ("mlp", "piecewise_linear")
 STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
 FITNESSES = ("soft", "hard")
-FINAL_CHOICES = ("robust", "rescored", "best_ever")
+FINAL_CHOICES = ("robust", "flat", "rescored", "best_ever")
 STARTS = ("fittest", "pattern_classes")
-DT_RULES = ("worst", "extrapolated")
+DT_RULES = ("worst", "extrapolated", "flat")
 
 
 class ConfigError(ValueError):

@@ -14,9 +14,12 @@ network and for a freshly initialised random one, and returns
   exact upper bound of U for the tissue's size and boundary (``bounds``; NaN beyond 20 cells);
   for the trained network also the time-step check: ``utility_fine_dt`` and
   ``utility_finest_dt``, U of the same network re-simulated with the time step ``dt / 4`` and
-  ``dt / 16`` (same ``t_final``; ``min(n_replicates, DT_CHECK_MAX_REPLICATES)`` tissues; key
-  ``fold_in(fold_in(evaluation key, FINE_DT_STREAM), factor)``), and ``dt_sensitive``, true
-  when either differs from ``utility`` by more than ``DT_TOLERANCE``: then U is a property
+  ``dt / 16`` (same ``t_final``) on the same tissues and Brownian paths as ``utility`` (its
+  first ``DT_CHECK_MAX_REPLICATES``): the trained network's tissues are integrated at dt with
+  each step driven by the sum of 16 steps of the noise stream (``simulate``'s ``substeps``),
+  so the three columns differ by what the time step does, not by sampling; and
+  ``dt_sensitive``, true when either differs from ``utility`` by more than
+  ``DT_TOLERANCE``: then U is a property
   of the Euler-Maruyama integrator, not of the model (the stochastic differential equation),
   and needs a smaller ``simulation.dt`` or a smoother, slower ``f`` (``network.max_rate``).
   Both refinements are checked because a function tuned to one time step can keep its U at
@@ -48,7 +51,6 @@ from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
 
 EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
-FINE_DT_STREAM = 0x66696E65  # "fine": the time-step check's tissues
 CURVE_POINTS = 201
 DT_CHECKS = dict(zip(("utility_fine_dt", "utility_finest_dt"), DT_REFINEMENTS, strict=True))
 """The time-step check: metric column -> factor by which dt is divided (dynamics.DT_REFINEMENTS)."""
@@ -72,22 +74,23 @@ class Evaluation:
     kymographs: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-@partial(jax.jit, static_argnames=("model", "sim", "n_replicates"))
+@partial(jax.jit, static_argnames=("model", "sim", "n_replicates", "substeps"))
 def simulate_patterns(model: Network, sim: SimulationConfig, flat: jax.Array, key: jax.Array,
-                      n_replicates: int) -> jax.Array:
-    """Hard fate patterns (n_replicates, n_cells) of the network ``flat``."""
+                      n_replicates: int, substeps: int = 1) -> jax.Array:
+    """Hard fate patterns (n_replicates, n_cells) of the network ``flat`` (``substeps``: ``simulate``'s)."""
     params = model.unflatten(flat)
     final = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
-                     sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread)
+                     sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps)
     return apply_threshold(final)
 
 
 def kymograph(model: Network, sim: SimulationConfig, flat: np.ndarray, key: jax.Array,
-              n_replicates: int = KYMOGRAPH_REPLICATES, n_times: int = KYMOGRAPH_TIMES):
+              n_replicates: int = KYMOGRAPH_REPLICATES, n_times: int = KYMOGRAPH_TIMES, substeps: int = 1):
     """``(times (T,), states (T, n_replicates, n_cells))``: the first replicates' states over time."""
     params = model.unflatten(jnp.asarray(flat, jnp.float32))
     _, traj = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
-                       sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, return_trajectory=True)
+                       sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, return_trajectory=True,
+                       substeps=substeps)
     index = np.unique(np.linspace(0, sim.n_steps, min(n_times, sim.n_steps + 1)).round().astype(int))
     return index * sim.dt, np.asarray(traj)[index]
 
@@ -180,8 +183,10 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     sbar = np.linspace(0.0, 1.0, CURVE_POINTS)
     curve = {"sbar": sbar}
     bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")
+    finest = max(DT_REFINEMENTS)
     for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
-        patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep)).astype(np.int8)
+        substeps = finest if name == "trained" else 1  # the trained network's path is resolved at dt / 16
+        patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep, substeps)).astype(np.int8)
         row = {"network": name, **_network_metrics(config, model, net, patterns)}
         row["utility_ci_low"], row["utility_ci_high"] = bootstrap_utility_ci(patterns, int(seed))
         f_values = regulatory_curve(config.network, net, CURVE_POINTS)["f"].to_numpy()
@@ -191,7 +196,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         row["train_fitness"] = float(train_fitness) if is_trained else float("nan")
         row["fitness_gap"] = row["train_fitness"] - row["fresh_fitness"] if is_trained else float("nan")
         row["utility_bound"] = bound
-        checks = {column: fine_dt_utility(config, net, key, factor) if name == "trained" else float("nan")
+        checks = {column: fine_dt_utility(config, net, k, factor) if name == "trained" else float("nan")
                   for column, factor in DT_CHECKS.items()}
         row.update(checks)
         row["dt_sensitive"] = any(abs(value - row["utility"]) > DT_TOLERANCE for value in checks.values())
@@ -200,18 +205,18 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         table.insert(0, "network", name)
         tables.append(table)
         shown[name] = patterns[: config.evaluation.n_shown]
-        kymographs[name] = kymograph(model, sim, net, k)
+        kymographs[name] = kymograph(model, sim, net, k, substeps=substeps)
     curve["f_target"] = lateral_inhibition_target(sbar)
     metrics = pd.DataFrame(rows)[list(METRIC_COLUMNS)]
     return Evaluation(metrics=metrics, patterns=pd.concat(tables, ignore_index=True),
                       f_curve=pd.DataFrame(curve), shown=shown, kymographs=kymographs)
 
 
-def fine_dt_utility(config: Config, params: np.ndarray, evaluation_key: jax.Array, factor: int) -> float:
-    """U of the network simulated with dt / ``factor``, for the time-step check (module doc)."""
+def fine_dt_utility(config: Config, params: np.ndarray, key: jax.Array, factor: int) -> float:
+    """U of the network simulated with dt / ``factor`` on the tissues and Brownian paths of ``key``
+    (the first ``DT_CHECK_MAX_REPLICATES``), resolved at dt / 16: the time-step check (module doc)."""
     model = make_network(config.network)
-    key = jax.random.fold_in(jax.random.fold_in(evaluation_key, FINE_DT_STREAM), factor)
     n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
     patterns = simulate_patterns(model, refined(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
-                                 n_rep)
+                                 n_rep, max(DT_REFINEMENTS) // factor)
     return float(information_decomposition(patterns)["utility"])

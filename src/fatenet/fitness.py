@@ -82,6 +82,22 @@ def extrapolate_to_zero_dt(u_coarse, u_fine, coarse: int, fine: int):
     return (r * u_fine - u_coarse) / (r - 1.0)
 
 
+def combine_time_steps(u, factors: tuple[int, ...], rule: str, xp=jnp):
+    """One score from U at dt / k for each of ``factors`` (``u``: the factors along the first axis).
+
+    ``worst``: the smallest U. ``extrapolated`` (two factors): the worse of U at the coarser step
+    and ``extrapolate_to_zero_dt``. ``flat``: the smallest U less the spread (largest minus
+    smallest), ``2 min - max``: an f whose U moves with the time step, either way, scores below
+    the worst by as much as it moves, so the optimiser is pushed to an f whose U is the model's.
+    ``xp`` is ``jax.numpy`` (in the compiled fitness) or ``numpy``.
+    """
+    if rule == "extrapolated":
+        return xp.minimum(u[0], extrapolate_to_zero_dt(u[0], u[1], factors[0], factors[1]))
+    if rule == "flat":
+        return 2.0 * xp.min(u, axis=0) - xp.max(u, axis=0)
+    return xp.min(u, axis=0)
+
+
 def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array,
                        key: jax.Array, settings: FitnessSettings, table_points: int = 0,
                        dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst") -> FitnessResult:
@@ -96,7 +112,8 @@ def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: j
     single factor 1 it is ``simulate`` at dt, as it always was. ``dt_rule: extrapolated`` (two
     factors) scores the worse of U at the coarser step and the extrapolation of the two to
     dt -> 0 (``extrapolate_to_zero_dt``): below the worst whenever the finer step loses, by
-    as much again, so the optimiser is pushed to an f whose U holds as dt shrinks.
+    as much again, so the optimiser is pushed to an f whose U holds as dt shrinks;
+    ``dt_rule: flat`` scores the worst less the spread (``combine_time_steps``).
     """
     params = model.unflatten(flat)
     exact = lambda sbar: model.apply(params, sbar)  # noqa: E731
@@ -110,10 +127,7 @@ def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: j
         valid = valid & jnp.all(jnp.isfinite(final))
     u, s_pat, s_rep = (jnp.stack(parts) for parts in zip(*scores, strict=True))
     worst = jnp.argmin(jnp.where(jnp.isfinite(u), u, -jnp.inf))
-    if dt_rule == "extrapolated":
-        u = jnp.minimum(u[0], extrapolate_to_zero_dt(u[0], u[1], dt_factors[0], dt_factors[1]))
-    else:
-        u = u[worst]
+    u = combine_time_steps(u, dt_factors, dt_rule)
     s_pat, s_rep = s_pat[worst], s_rep[worst]
     u = jnp.where(valid & jnp.isfinite(u), u, INVALID_FITNESS)
     return FitnessResult(u, s_pat, s_rep, valid)

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .config import Config
 from .dynamics import DT_REFINEMENTS, apply_threshold, simulate_time_steps
-from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
+from .fitness import INVALID_FITNESS, FitnessSettings, combine_time_steps, is_valid
 from .neural_network import make_network
 from .utility_function import utility
 
@@ -123,9 +123,10 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
         return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
     names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
                                              config.evolution.rescore_candidates, restart_ids)
-    if rule == "robust":
-        utilities, fine, finest = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
-        score = np.minimum.reduce([utilities, fine, finest])
+    if rule in ("robust", "flat"):
+        scores_by_dt = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
+        utilities, fine, finest = scores_by_dt
+        score = combine_time_steps(scores_by_dt, (1, *DT_REFINEMENTS), "worst" if rule == "robust" else "flat", np)
     else:
         utilities = rescore(config, params, seed)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import checkpoint as _checkpoint
 from .config import Config
-from .fitness import FitnessSettings, extrapolate_to_zero_dt, replicated_sharding
+from .fitness import FitnessSettings, combine_time_steps, replicated_sharding
 from .screening import restart_populations
 from .selection import FOCUS_STREAM, choose_final, rescore
 from .strategies import make_trainer
@@ -161,12 +161,7 @@ def focus(config: Config, seed: int, state, mean: Callable):
     candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
     evo = config.evolution
     utilities = rescore(config, candidates, seed, evo.fitness_dt_factors, stream=FOCUS_STREAM)
-    if evo.fitness_dt_rule == "extrapolated":
-        coarse, fine = evo.fitness_dt_factors
-        robust = extrapolate_to_zero_dt(utilities[:, 0], utilities[:, 1], coarse, fine)
-        measure = np.minimum(utilities[:, 0], robust)
-    else:
-        measure = utilities.min(axis=1)
+    measure = combine_time_steps(utilities.T, evo.fitness_dt_factors, evo.fitness_dt_rule, np)
     scores = measure.reshape(-1, len(best)).max(axis=0)
     kept = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")[:config.evolution.keep_restarts]
     state = jax.tree_util.tree_map(lambda leaf: leaf[kept], state)
