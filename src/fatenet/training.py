@@ -13,7 +13,7 @@ best of the final candidates re-scored on fresh tissues.
 
 A run may search in two phases (``evolution.explore_generations`` = E > 0, successive
 halving): every restart runs E generations with the fitness at dt alone, then ``focus``
-scores each restart's best network and mean on fresh tissues and keeps the
+scores each restart's best network and mean on fresh tissues at dt and keeps the
 ``keep_restarts`` best, which train on with the full fitness (``fitness_dt_factors``). Where
 restarts start is ``fatenet.screening``'s (``evolution.start_from``).
 """
@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import checkpoint as _checkpoint
 from .config import Config
-from .fitness import FitnessSettings, combine_time_steps, replicated_sharding
+from .fitness import FitnessSettings, replicated_sharding
 from .screening import restart_populations
 from .selection import FOCUS_STREAM, choose_final, rescore
 from .strategies import make_trainer
@@ -148,21 +148,21 @@ def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]
 def focus(config: Config, seed: int, state, mean: Callable):
     """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
 
-    Each restart's best network and mean (if any) are scored on ``rescore_replicates`` fresh
-    tissues (key stream ``selection.FOCUS_STREAM``) by the measure the full fitness uses: the
-    hard U at dt divided by each of ``fitness_dt_factors`` on the same Brownian paths, combined
-    by ``fitness_dt_rule`` (so a restart whose U belongs to the time step ranks low); a
-    restart's score is the better of the two, and the ``keep_restarts`` best restarts (ties:
-    the lower index) go on, in that order, with their best-ever scores reset (the full fitness
-    is on another scale).
+    Each restart's best network and mean (if any) are scored by the hard U at dt on
+    ``rescore_replicates`` fresh tissues (key stream ``selection.FOCUS_STREAM``), the measure
+    the exploration trains on; a restart's score is the better of the two, and the
+    ``keep_restarts`` best restarts (ties: the lower index) go on, in that order, with their
+    best-ever scores reset (the full fitness is on another scale). Not ranked by the full
+    fitness's time-step measure: early in a search the collective solutions that break the
+    symmetry still move with the time step, and that measure ranked them below the whole row
+    deciding together (U 0.857 at every step), which then took their place (README, "A search
+    that finds the best basin").
     """
     best = np.asarray(state.best_params)
     centres = mean(state)
     candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
-    evo = config.evolution
-    utilities = rescore(config, candidates, seed, evo.fitness_dt_factors, stream=FOCUS_STREAM)
-    measure = combine_time_steps(utilities.T, evo.fitness_dt_factors, evo.fitness_dt_rule, np)
-    scores = measure.reshape(-1, len(best)).max(axis=0)
+    utilities = rescore(config, candidates, seed, (1,), stream=FOCUS_STREAM)[:, 0]
+    scores = utilities.reshape(-1, len(best)).max(axis=0)
     kept = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")[:config.evolution.keep_restarts]
     state = jax.tree_util.tree_map(lambda leaf: leaf[kept], state)
     return state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept
