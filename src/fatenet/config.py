@@ -27,7 +27,7 @@ STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
 FITNESSES = ("soft", "hard")
 FINAL_CHOICES = ("robust", "flat", "rescored", "best_ever")
 STARTS = ("fittest", "pattern_classes")
-DT_RULES = ("worst", "extrapolated", "flat")
+DT_RULES = ("worst", "extrapolated")
 
 
 class ConfigError(ValueError):

@@ -82,20 +82,13 @@ def extrapolate_to_zero_dt(u_coarse, u_fine, coarse: int, fine: int):
     return (r * u_fine - u_coarse) / (r - 1.0)
 
 
-def combine_time_steps(u, factors: tuple[int, ...], rule: str, xp=jnp):
-    """One score from U at dt / k for each of ``factors`` (``u``: the factors along the first axis).
-
-    ``worst``: the smallest U. ``extrapolated`` (two factors): the worse of U at the coarser step
-    and ``extrapolate_to_zero_dt``. ``flat``: the smallest U less the spread (largest minus
-    smallest), ``2 min - max``: an f whose U moves with the time step, either way, scores below
-    the worst by as much as it moves, so the optimiser is pushed to an f whose U is the model's.
-    ``xp`` is ``jax.numpy`` (in the compiled fitness) or ``numpy``.
-    """
+def combine_time_steps(u, factors: tuple[int, ...], rule: str):
+    """One score from U at dt / k for each of ``factors`` (``u``: the factors along the first axis):
+    ``worst``, the smallest U; ``extrapolated`` (two factors), the worse of U at the coarser step
+    and ``extrapolate_to_zero_dt``."""
     if rule == "extrapolated":
-        return xp.minimum(u[0], extrapolate_to_zero_dt(u[0], u[1], factors[0], factors[1]))
-    if rule == "flat":
-        return 2.0 * xp.min(u, axis=0) - xp.max(u, axis=0)
-    return xp.min(u, axis=0)
+        return jnp.minimum(u[0], extrapolate_to_zero_dt(u[0], u[1], factors[0], factors[1]))
+    return jnp.min(u, axis=0)
 
 
 def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array,
@@ -112,8 +105,7 @@ def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: j
     single factor 1 it is ``simulate`` at dt, as it always was. ``dt_rule: extrapolated`` (two
     factors) scores the worse of U at the coarser step and the extrapolation of the two to
     dt -> 0 (``extrapolate_to_zero_dt``): below the worst whenever the finer step loses, by
-    as much again, so the optimiser is pushed to an f whose U holds as dt shrinks;
-    ``dt_rule: flat`` scores the worst less the spread (``combine_time_steps``).
+    as much again, so the optimiser is pushed to an f whose U holds as dt shrinks.
     """
     params = model.unflatten(flat)
     exact = lambda sbar: model.apply(params, sbar)  # noqa: E731

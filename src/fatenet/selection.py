@@ -4,11 +4,15 @@ The best training score of a run is the maximum of many noisy estimates (each fr
 ``simulation.n_replicates`` tissues), so it overrates its network, and on a fixed boundary
 several networks tie at the bound. With ``evolution.final_choice: rescored`` the run's final
 candidates are scored again on ``evolution.rescore_replicates`` fresh tissues and the best of
-them is kept. ``robust`` (the default) also re-simulates every candidate with the time step
-divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``), on the same tissues and Brownian paths,
-and keeps the candidate whose worst score of the three is best: an optimiser can tune f to
-the integrator's time step (a U that vanishes as dt shrinks), and this prefers the candidates
-whose U belongs to the model. The candidates are:
+them is kept. ``robust`` (the engine's default) also re-simulates every candidate with the
+time step divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``), on the same tissues and
+Brownian paths, and keeps the candidate whose worst score of the three is best: an optimiser
+can tune f to the integrator's time step (a U that vanishes as dt shrinks), and this prefers
+the candidates whose U belongs to the model. ``flat`` (the default study's) keeps the best
+worst score among the candidates whose three scores agree within ``DT_TOLERANCE``, the
+candidates the time-step check passes (``flat_score``): at low noise the best worst case can
+still be a network whose U falls by 0.05-0.10 from dt to dt / 16 and keeps falling at finer
+steps. The candidates are:
 
 * the best network ever seen in training (the notebook's choice, listed first, so it wins ties),
 * the optimiser's mean (CMA-ES, SNES, Open-ES) or current network (gradient), where it has one,
@@ -33,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .dynamics import DT_REFINEMENTS, apply_threshold, simulate_time_steps
-from .fitness import INVALID_FITNESS, FitnessSettings, combine_time_steps, is_valid
+from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, simulate_time_steps
+from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
 from .neural_network import make_network
 from .utility_function import utility
 
@@ -42,7 +46,7 @@ RESCORE_STREAM = 0x72657363  # "resc": keys the re-scoring apart from training a
 FOCUS_STREAM = 0x666F6375  # "focu": the tissues that rank restarts after exploration (training.focus)
 SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
                      "rescore_score", "chosen")
-"""rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust only); rescore_score: what is maximised."""
+"""rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust and flat); rescore_score: what is maximised."""
 
 
 class Choice(NamedTuple):
@@ -106,6 +110,17 @@ def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[in
     return np.asarray(scores(jnp.asarray(candidates, jnp.float32), key), np.float64)
 
 
+def flat_score(by_dt: np.ndarray) -> np.ndarray:
+    """``final_choice: flat``'s score of candidates from their U at dt, dt / 4, dt / 16 (rows):
+    the worst of the three where they agree within ``DT_TOLERANCE`` (the time-step check would
+    pass it), else minus their spread, which is below every such candidate's score: a network
+    whose U moves with the time step is returned only when none holds, and then the one that
+    moves least."""
+    by_dt = np.asarray(by_dt, np.float64)
+    worst, spread = by_dt.min(axis=0), by_dt.max(axis=0) - by_dt.min(axis=0)
+    return np.where(spread <= DT_TOLERANCE, worst, -spread)
+
+
 def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means,
                  restart_ids=None) -> Choice:
     """The network a run returns (module doc), with the table of candidates and their scores.
@@ -124,9 +139,8 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
     names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
                                              config.evolution.rescore_candidates, restart_ids)
     if rule in ("robust", "flat"):
-        scores_by_dt = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
-        utilities, fine, finest = scores_by_dt
-        score = combine_time_steps(scores_by_dt, (1, *DT_REFINEMENTS), "worst" if rule == "robust" else "flat", np)
+        utilities, fine, finest = by_dt = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
+        score = flat_score(by_dt) if rule == "flat" else by_dt.min(axis=0)
     else:
         utilities = rescore(config, params, seed)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
