@@ -236,10 +236,15 @@ def test_exploration_keeps_the_restarts_that_rescore_best():
     explored, _ = step(init(3, populations=populations), 2)
     explored = jax.device_get(explored)
     best, centres = np.asarray(explored.best_params), np.asarray(mean(explored))
-    # U at dt on the focus tissues (not the full fitness's factors [1, 2]); the better of best and mean
-    scores = np.maximum(rescore(cfg, best, 3, stream=FOCUS_STREAM)[:, 0], rescore(cfg, centres, 3, stream=FOCUS_STREAM)[:, 0])
+    # on the focus tissues, the better of best and mean: U at dt, and the final choice's score
+    # (robust: the worst of dt, dt / 4, dt / 16); kept: the best by the first, then the best by the second
+    assert cfg.evolution.final_choice == "robust"
+    of_best, of_mean = (rescore(cfg, p, 3, (1, 4, 16), stream=FOCUS_STREAM) for p in (best, centres))
+    first = int(np.argmax(np.maximum(of_best[:, 0], of_mean[:, 0])))
+    worst = np.maximum(of_best.min(axis=1), of_mean.min(axis=1))
+    order = [int(k) for k in np.argsort(-worst, kind="stable") if k != first]
     state, kept = focus(cfg, 3, explored, mean)
-    assert kept.tolist() == np.argsort(-scores, kind="stable")[:2].tolist()
+    assert kept.tolist() == [first, order[0]]
     np.testing.assert_array_equal(np.asarray(state.best_params), best[kept])
     assert np.all(np.asarray(state.best_fitness) == -np.inf)
     result = train(cfg, 3, progress=False)

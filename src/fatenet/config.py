@@ -175,8 +175,9 @@ class EvolutionConfig:
 
     ``explore_generations`` = E > 0 (successive halving): the first E generations of every
     restart use the fitness at dt alone (cheap exploration); then every restart's best network
-    and mean are scored on ``rescore_replicates`` fresh tissues at dt, and the
-    ``keep_restarts`` best restarts continue with the full fitness (``fitness_dt_factors``)
+    and mean are scored on ``rescore_replicates`` fresh tissues (at dt, and by the final
+    choice's score, ``training.focus``), and ``keep_restarts`` restarts, the best by either
+    in turn, continue with the full fitness (``fitness_dt_factors``)
     for the remaining generations. 0 (default): every restart, full fitness, throughout.
 
     ``fitness_dt_factors`` (default [1]): the fitness is the worst U of each individual's

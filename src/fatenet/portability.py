@@ -1,4 +1,4 @@
-"""The same bits on every x86-64 machine with AVX2 and FMA: the instruction set is pinned.
+"""Bits that do not depend on the x86-64 CPU where that can be done: the instruction set is pinned.
 
 XLA compiles fatenet's programs for the CPU it runs on, and a wider vector unit or another
 instruction set (AVX-512 on many servers, no FMA on old ones) changes the last bits of some
@@ -9,10 +9,13 @@ its kernels by CPU. So, when ``fatenet`` is imported, before any computation:
 * ``XLA_FLAGS`` gets ``--xla_cpu_max_isa=AVX2`` (unless it already names a maximum ISA);
 * ``OPENBLAS_CORETYPE`` is set to ``Haswell`` (unless set), on CPUs that report avx2 and fma.
 
-Measured (README, "Reproducible on other machines"): a small CMA-ES run gives the same
-params on this project's AMD machine and on an emulated Intel Haswell (qemu), and other ones
-when XLA may use only AVX (or SSE4.2). A machine without AVX2 or FMA (Intel before 2013, AMD
-before 2015) and every non-x86 machine compile for what they have, so their bits may differ.
+Measured (README, "The same numbers twice, and on other machines";
+``benchmarks/portability.py --emulate``): training with the (mu + lambda)-ES or SNES, and so the
+simulation and the utility, gives the same bits on this project's AMD machine (which has
+AVX-512) and under qemu as an Intel Haswell or an AMD EPYC Rome; CMA-ES training does not (its
+covariance update compiles to other last bits on the real CPU), and without the pin, or with
+XLA limited to AVX or SSE4.2, the bits differ again. A machine without AVX2 or FMA (Intel before
+2013, AMD before 2015) and every non-x86 machine compile for what they have.
 ``FATENET_PORTABLE=0`` turns the pin off (XLA then uses everything the CPU offers). It can
 only act before XLA starts: if jax has computed anything before ``fatenet`` is imported,
 a warning says the pin did not apply.

@@ -8,11 +8,10 @@ them is kept. ``robust`` (the engine's default) also re-simulates every candidat
 time step divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``), on the same tissues and
 Brownian paths, and keeps the candidate whose worst score of the three is best: an optimiser
 can tune f to the integrator's time step (a U that vanishes as dt shrinks), and this prefers
-the candidates whose U belongs to the model. ``flat`` (the default study's) keeps the best
-worst score among the candidates whose three scores agree within ``DT_TOLERANCE``, the
-candidates the time-step check passes (``flat_score``): at low noise the best worst case can
-still be a network whose U falls by 0.05-0.10 from dt to dt / 16 and keeps falling at finer
-steps. The candidates are:
+the candidates whose U belongs to the model. ``flat`` (the default study's) also takes off
+what the three scores spread beyond ``DT_TOLERANCE`` (``flat_score``), so that a network the
+time-step check would flag is kept only when it is better by more than it moves. The
+candidates are:
 
 * the best network ever seen in training (the notebook's choice, listed first, so it wins ties),
 * the optimiser's mean (CMA-ES, SNES, Open-ES) or current network (gradient), where it has one,
@@ -112,13 +111,24 @@ def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[in
 
 def flat_score(by_dt: np.ndarray) -> np.ndarray:
     """``final_choice: flat``'s score of candidates from their U at dt, dt / 4, dt / 16 (rows):
-    the worst of the three where they agree within ``DT_TOLERANCE`` (the time-step check would
-    pass it), else minus their spread, which is below every such candidate's score: a network
-    whose U moves with the time step is returned only when none holds, and then the one that
-    moves least."""
+    the worst of the three less how far their spread exceeds ``DT_TOLERANCE``. A candidate the
+    time-step check would pass scores its worst case, as with ``robust``; one whose U moves by
+    more loses every bit of the excess once more, so at low noise, where the best worst case
+    can be a network whose U falls by 0.05-0.10 from dt to dt / 16 (and keeps falling at finer
+    steps), a network whose U holds is preferred."""
     by_dt = np.asarray(by_dt, np.float64)
     worst, spread = by_dt.min(axis=0), by_dt.max(axis=0) - by_dt.min(axis=0)
-    return np.where(spread <= DT_TOLERANCE, worst, -spread)
+    return worst - np.maximum(spread - DT_TOLERANCE, 0.0)
+
+
+def time_step_score(rule: str, by_dt: np.ndarray) -> np.ndarray:
+    """The score ``final_choice`` ``rule`` (robust or flat) gives candidates from their U at dt,
+    dt / 4, dt / 16 (rows): the worst of the three (robust) or ``flat_score`` (flat)."""
+    if rule == "flat":
+        return flat_score(by_dt)
+    if rule == "robust":
+        return np.asarray(by_dt, np.float64).min(axis=0)
+    raise ValueError(f"final_choice {rule!r} has no time-step score; allowed: robust, flat")
 
 
 def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means,
@@ -140,7 +150,7 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
                                              config.evolution.rescore_candidates, restart_ids)
     if rule in ("robust", "flat"):
         utilities, fine, finest = by_dt = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
-        score = flat_score(by_dt) if rule == "flat" else by_dt.min(axis=0)
+        score = time_step_score(rule, by_dt)
     else:
         utilities = rescore(config, params, seed)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)

@@ -13,7 +13,7 @@ best of the final candidates re-scored on fresh tissues.
 
 A run may search in two phases (``evolution.explore_generations`` = E > 0, successive
 halving): every restart runs E generations with the fitness at dt alone, then ``focus``
-scores each restart's best network and mean on fresh tissues at dt and keeps the
+scores each restart's best network and mean on fresh tissues and keeps the
 ``keep_restarts`` best, which train on with the full fitness (``fitness_dt_factors``). Where
 restarts start is ``fatenet.screening``'s (``evolution.start_from``).
 """
@@ -35,9 +35,10 @@ import pandas as pd
 
 from . import checkpoint as _checkpoint
 from .config import Config
+from .dynamics import DT_REFINEMENTS
 from .fitness import FitnessSettings, replicated_sharding
 from .screening import restart_populations
-from .selection import FOCUS_STREAM, choose_final, rescore
+from .selection import FOCUS_STREAM, choose_final, rescore, time_step_score
 from .strategies import make_trainer
 
 HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
@@ -148,22 +149,39 @@ def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]
 def focus(config: Config, seed: int, state, mean: Callable):
     """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
 
-    Each restart's best network and mean (if any) are scored by the hard U at dt on
-    ``rescore_replicates`` fresh tissues (key stream ``selection.FOCUS_STREAM``), the measure
-    the exploration trains on; a restart's score is the better of the two, and the
-    ``keep_restarts`` best restarts (ties: the lower index) go on, in that order, with their
-    best-ever scores reset (the full fitness is on another scale). Not ranked by the full
-    fitness's time-step measure: early in a search the collective solutions that break the
-    symmetry still move with the time step, and that measure ranked them below the whole row
-    deciding together (U 0.857 at every step), which then took their place (README, "A search
-    that finds the best basin").
+    Each restart's best network and mean (if any) are scored on ``rescore_replicates`` fresh
+    tissues (key stream ``selection.FOCUS_STREAM``) by two measures: the hard U at dt, which
+    the exploration trains on, and, where the final choice is ``robust`` or ``flat``, the
+    final choice's own score (U at dt, dt / 4 and dt / 16 on the same Brownian paths,
+    ``selection.time_step_score``); a restart's score is the better of its best network's and
+    its mean's. The ``keep_restarts`` restarts kept go on in this order: the best by U at dt,
+    the best by the final choice's score, the second best by U at dt, ... (a restart already
+    kept is skipped; ties: the lower index), with their best-ever scores reset (the full
+    fitness is on another scale). Both, because each alone loses on some seeds (README, "A
+    search that finds the best basin"): early in a search the collective solutions that break
+    the symmetry still move with the time step, and ranked by a time-step measure alone they
+    lost their place to the whole row deciding together (U 0.857 at every step); ranked by U
+    at dt alone, at noise 0.05 every kept restart could be one whose U belongs to the time
+    step (0.897 at dt, 0.818 at dt / 16), and the final choice had no network that holds.
     """
     best = np.asarray(state.best_params)
     centres = mean(state)
     candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
-    utilities = rescore(config, candidates, seed, (1,), stream=FOCUS_STREAM)[:, 0]
-    scores = utilities.reshape(-1, len(best)).max(axis=0)
-    kept = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")[:config.evolution.keep_restarts]
+    evo = config.evolution
+    if evo.final_choice in ("robust", "flat"):
+        by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=FOCUS_STREAM).T
+        measures = (by_dt[0], time_step_score(evo.final_choice, by_dt))
+    else:
+        measures = (rescore(config, candidates, seed, (1,), stream=FOCUS_STREAM)[:, 0],)
+    rankings = []
+    for measure in measures:
+        scores = measure.reshape(-1, len(best)).max(axis=0)
+        rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
+    kept = []
+    for k in np.stack(rankings, axis=1).reshape(-1):  # alternate the two rankings
+        if int(k) not in kept and len(kept) < evo.keep_restarts:
+            kept.append(int(k))
+    kept = np.asarray(kept)
     state = jax.tree_util.tree_map(lambda leaf: leaf[kept], state)
     return state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept
 
