@@ -89,7 +89,8 @@ def main(argv=None) -> dict:
     if args.quick:
         shrink = {"simulation.t_final": 0.5, "evolution.population_size": 6, "simulation.n_replicates": 8,
                   "evolution.restarts": 1, "evolution.initial_screen": 0,
-                  "evolution.start_from": "fittest", "evolution.explore_generations": 0}
+                  "evolution.start_from": "fittest", "evolution.explore_generations": 0,
+                  "evolution.rescore_replicates": 16}
         seed_config, study_config = seed_config.replace(shrink), study_config.replace(shrink)
     n_timed = 2 if args.quick else 5
     result["seed_config_s_per_gen"] = round(seconds_per_generation(seed_config, n_timed), 5)

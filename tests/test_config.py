@@ -50,7 +50,7 @@ def test_replace_by_dotted_name():
         ({"network": {"n_knots": 1}}, r"network\.n_knots = 1: must be an integer >= 2"),
         ({"network": {"max_rate": -1.0}}, r"network\.max_rate = -1\.0: must be a finite number >= 0"),
         ({"network": {"output_scale": 0}}, r"network\.output_scale = 0: must be a finite number > 0"),
-        ({"evolution": {"final_choice": "last"}}, r"evolution\.final_choice = 'last': must be one of robust, rescored, best_ever"),
+        ({"evolution": {"final_choice": "last"}}, r"evolution\.final_choice = 'last': must be one of robust, flat, rescored, best_ever"),
         ({"evolution": {"rescore_replicates": 1}}, r"evolution\.rescore_replicates = 1: must be an integer >= 2"),
         ({"evolution": {"restarts": 0}}, r"evolution\.restarts = 0: must be an integer >= 1"),
         ({"evolution": {"initial_std": -1}}, r"evolution\.initial_std = -1: must be a finite number > 0"),

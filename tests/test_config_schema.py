@@ -90,22 +90,60 @@ BAD = {
 }
 
 
+# dry-run through Snakemake (a process each): the cases the start-up checks in common.smk catch,
+# and one of each kind the schema catches; the other schema cases are validated in this process,
+# by the same call the Snakefile makes on the same merged config
+THROUGH_SNAKEMAKE = ["unknown top-level key", "wrong type, integer", "empty seeds", "sweep with a bad value",
+                     "t_final < dt", "f_table_points = 1", "gradient without noise", "no children",
+                     "sweep point with t_final < dt"]
+IN_PROCESS = [name for name in BAD if name not in THROUGH_SNAKEMAKE]
+
+
+def layered(text: str) -> dict:
+    """config.yaml with ``text`` layered over it as ``--configfile`` does (mappings merged key by key)."""
+    def merge(base: dict, over: dict) -> dict:
+        for key, value in over.items():
+            both = isinstance(value, dict) and isinstance(base.get(key), dict)
+            base[key] = merge(dict(base[key]), value) if both else value
+        return base
+
+    return merge(yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load(text))
+
+
 @pytest.fixture(scope="module")
 def bad_runs(tmp_path_factory) -> dict:
-    """Dry-run every bad case (two at a time, each in its own scratch copy): name -> (result, folder)."""
+    """Dry-run the THROUGH_SNAKEMAKE cases (two at a time, each in its own scratch copy):
+    name -> (result, folder)."""
 
     # the scratch folders are made here, in one thread: pytest creates its base temporary folder
     # on first use, and two threads doing that at once collide
-    folders = {name: copy_study(tmp_path_factory.mktemp("bad_config")) for name in BAD}
+    folders = {name: copy_study(tmp_path_factory.mktemp("bad_config")) for name in THROUGH_SNAKEMAKE}
 
     def run(name: str):
         return name, (dry_run(folders[name], BAD[name][0]), folders[name])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(run, BAD))
+        return dict(pool.map(run, THROUGH_SNAKEMAKE))
 
 
-@pytest.mark.parametrize("name", list(BAD))
+def test_the_cases_cover_every_kind_through_snakemake():
+    assert set(THROUGH_SNAKEMAKE) <= set(BAD) and IN_PROCESS
+    assert set(THROUGH_SNAKEMAKE) >= set(list(BAD)[-5:])  # every start-up check beyond the schema
+
+
+@pytest.mark.parametrize("name", IN_PROCESS)
+def test_bad_config_fails_the_schema_the_snakefile_validates(name):
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    config = layered(BAD[name][0])
+    with pytest.raises(WorkflowError) as error:
+        validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    for fragment in BAD[name][1]:
+        assert fragment in str(error.value), f"{fragment!r} missing from:\n{error.value}"
+
+
+@pytest.mark.parametrize("name", THROUGH_SNAKEMAKE)
 def test_bad_config_is_rejected_before_any_job(bad_runs, name):
     result, folder = bad_runs[name]
     out = result.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SNAKEMAKE, copy_study, snakemake
+from conftest import SNAKEMAKE, copy_study, shared_tiny_study
 
 pytestmark = pytest.mark.slow
 
@@ -109,28 +109,28 @@ def slurm_snakemake(folder: Path, profile: Path, env: dict[str, str], *args: str
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, jax_cache, partition) -> tuple[Path, Path, str]:
-    """(SLURM build, local build, SLURM log). The local build runs while SLURM's jobs queue and run:
-    the SLURM run is mostly the plugin waiting between status checks."""
+    """(SLURM build, local build, SLURM log). The local build (the tiny study every test run
+    builds once, ``conftest.shared_tiny_study``) is made or waited for while SLURM's jobs queue
+    and run: the SLURM run is mostly the plugin waiting between status checks."""
     cache = ("--config", f"cache_dir={jax_cache}")
     cluster = copy_study(tmp_path_factory.mktemp("slurm_cluster"))
-    local = copy_study(tmp_path_factory.mktemp("slurm_local"))
     log_path = cluster / "snakemake_slurm.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(_slurm_command(cluster / "workflow" / "profiles" / "slurm", *TINY, *cache),
                                    cwd=cluster, env=_slurm_environment(partition), stdout=log,
                                    stderr=subprocess.STDOUT)
         try:
-            result = snakemake(local, "--workflow-profile", "workflow/profiles/default", "--cores", "2", *TINY,
-                               *cache)
-            if result.returncode != 0:
+            try:
+                local = shared_tiny_study(jax_cache)
+            except AssertionError:
                 process.terminate()  # timeout passes SIGTERM on; snakemake then cancels its jobs
+                raise
             process.wait(timeout=TIMEOUT + 60)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
             _cancel_leftovers(cluster)
-    assert result.returncode == 0, f"local build failed:\n{result.stdout[-6000:]}"
     slurm_log = log_path.read_text()
     assert process.returncode == 0, f"SLURM build: exit {process.returncode}:\n{slurm_log[-8000:]}"
     return cluster, local, slurm_log
