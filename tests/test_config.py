@@ -53,6 +53,7 @@ def test_replace_by_dotted_name():
         ({"evolution": {"final_choice": "last"}}, r"evolution\.final_choice = 'last': must be one of robust, flat, rescored, best_ever"),
         ({"evolution": {"rescore_replicates": 1}}, r"evolution\.rescore_replicates = 1: must be an integer >= 2"),
         ({"evolution": {"restarts": 0}}, r"evolution\.restarts = 0: must be an integer >= 1"),
+        ({"evolution": {"focus_replicates": 1}}, r"evolution\.focus_replicates = 1: must be 0 \(as many as rescore"),
         ({"evolution": {"initial_std": -1}}, r"evolution\.initial_std = -1: must be a finite number > 0"),
         ({"evolution": {"strategy": "gradient", "f_table_points": 65}},
          r"evolution\.f_table_points = 65: must be 0 with strategy gradient"),

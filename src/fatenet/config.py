@@ -175,7 +175,7 @@ class EvolutionConfig:
 
     ``explore_generations`` = E > 0 (successive halving): the first E generations of every
     restart use the fitness at dt alone (cheap exploration); then every restart's best network
-    and mean are scored on ``rescore_replicates`` fresh tissues (at dt, and by the final
+    and mean are scored on ``focus_replicates`` (0: ``rescore_replicates``) fresh tissues (at dt, and by the final
     choice's score, ``training.focus``), and ``keep_restarts`` restarts, the best by either
     in turn, continue with the full fitness (``fitness_dt_factors``)
     for the remaining generations. 0 (default): every restart, full fitness, throughout.
@@ -210,6 +210,7 @@ class EvolutionConfig:
     fitness_dt_rule: str = "worst"
     explore_generations: int = 0
     keep_restarts: int = 1
+    focus_replicates: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("evolution.strategy", self.strategy, STRATEGIES)
@@ -243,6 +244,10 @@ class EvolutionConfig:
         _check_choice("evolution.final_choice", self.final_choice, FINAL_CHOICES)
         _check_int("evolution.rescore_replicates", self.rescore_replicates, 2)
         _check_int("evolution.rescore_candidates", self.rescore_candidates, 1)
+        _check_int("evolution.focus_replicates", self.focus_replicates, 0)
+        if self.focus_replicates == 1:
+            _fail("evolution.focus_replicates", self.focus_replicates,
+                  "must be 0 (as many as rescore_replicates) or >= 2")
         _check_int("evolution.restarts", self.restarts, 1)
         _check_int("evolution.initial_screen", self.initial_screen, 0)
         if self.initial_screen and self.initial_screen < self.population_size:

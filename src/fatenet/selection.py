@@ -84,12 +84,13 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
 
 
 def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[int, ...] = (1,),
-            stream: int = RESCORE_STREAM) -> np.ndarray:
-    """Hard U ``(K, len(factors))`` of every candidate (K, D) on the same ``rescore_replicates``
-    fresh tissues (key ``fold_in(PRNGKey(seed), stream)``), integrated with dt divided by each
-    factor on the same Brownian path (``dynamics.simulate_time_steps``), so the columns differ
-    by what the time step does, not by sampling."""
-    sim = dataclasses.replace(config.simulation, n_replicates=config.evolution.rescore_replicates)
+            stream: int = RESCORE_STREAM, replicates: int | None = None) -> np.ndarray:
+    """Hard U ``(K, len(factors))`` of every candidate (K, D) on the same ``replicates``
+    (default ``rescore_replicates``) fresh tissues (key ``fold_in(PRNGKey(seed), stream)``),
+    integrated with dt divided by each factor on the same Brownian path
+    (``dynamics.simulate_time_steps``), so the columns differ by what the time step does, not
+    by sampling."""
+    sim = dataclasses.replace(config.simulation, n_replicates=replicates or config.evolution.rescore_replicates)
     model = make_network(config.network)
     settings = FitnessSettings.from_configs(sim, config.evolution)
     factors = tuple(int(k) for k in factors)

@@ -149,9 +149,10 @@ def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]
 def focus(config: Config, seed: int, state, mean: Callable):
     """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
 
-    Each restart's best network and mean (if any) are scored on ``rescore_replicates`` fresh
-    tissues (key stream ``selection.FOCUS_STREAM``) by two measures: the hard U at dt, which
-    the exploration trains on, and, where the final choice is ``robust`` or ``flat``, the
+    Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as
+    many as ``rescore_replicates``) fresh tissues (key stream ``selection.FOCUS_STREAM``) by
+    two measures: the hard U at dt, which the exploration trains on, and, where the final
+    choice is ``robust`` or ``flat``, the
     final choice's own score (U at dt, dt / 4 and dt / 16 on the same Brownian paths,
     ``selection.time_step_score``); a restart's score is the better of its best network's and
     its mean's. The ``keep_restarts`` restarts kept go on in this order: the best by U at dt,
@@ -168,11 +169,12 @@ def focus(config: Config, seed: int, state, mean: Callable):
     centres = mean(state)
     candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
     evo = config.evolution
+    tissues = evo.focus_replicates or evo.rescore_replicates
     if evo.final_choice in ("robust", "flat"):
-        by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=FOCUS_STREAM).T
+        by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=FOCUS_STREAM, replicates=tissues).T
         measures = (by_dt[0], time_step_score(evo.final_choice, by_dt))
     else:
-        measures = (rescore(config, candidates, seed, (1,), stream=FOCUS_STREAM)[:, 0],)
+        measures = (rescore(config, candidates, seed, (1,), stream=FOCUS_STREAM, replicates=tissues)[:, 0],)
     rankings = []
     for measure in measures:
         scores = measure.reshape(-1, len(best)).max(axis=0)
