@@ -225,11 +225,13 @@ def explore_config(**evolution):
                        | evolution)
 
 
-def test_exploration_keeps_the_restarts_that_rescore_best():
+@pytest.mark.parametrize("focus_replicates", [0, 24])  # 0: on rescore_replicates (40) tissues
+def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     from fatenet.selection import FOCUS_STREAM, rescore
     from fatenet.training import focus, make_generation_step, start_populations
 
-    cfg = explore_config()
+    cfg = explore_config(focus_replicates=focus_replicates)
+    on = cfg.replace({"evolution.rescore_replicates": focus_replicates or 40})  # the focus tissues
     populations, classes = start_populations(cfg, 3)
     assert len(set(classes)) == len(classes) == 3  # three restarts in three pattern classes
     init, step, mean = make_generation_step(cfg, explore=True)
@@ -239,7 +241,7 @@ def test_exploration_keeps_the_restarts_that_rescore_best():
     # on the focus tissues, the better of best and mean: U at dt, and the final choice's score
     # (robust: the worst of dt, dt / 4, dt / 16); kept: the best by the first, then the best by the second
     assert cfg.evolution.final_choice == "robust"
-    of_best, of_mean = (rescore(cfg, p, 3, (1, 4, 16), stream=FOCUS_STREAM) for p in (best, centres))
+    of_best, of_mean = (rescore(on, p, 3, (1, 4, 16), stream=FOCUS_STREAM) for p in (best, centres))
     first = int(np.argmax(np.maximum(of_best[:, 0], of_mean[:, 0])))
     worst = np.maximum(of_best.min(axis=1), of_mean.min(axis=1))
     order = [int(k) for k in np.argsort(-worst, kind="stable") if k != first]
@@ -247,6 +249,11 @@ def test_exploration_keeps_the_restarts_that_rescore_best():
     assert kept.tolist() == [first, order[0]]
     np.testing.assert_array_equal(np.asarray(state.best_params), best[kept])
     assert np.all(np.asarray(state.best_fitness) == -np.inf)
+    if focus_replicates:  # the replicates argument is the config's count, and another count gives other scores
+        np.testing.assert_array_equal(rescore(cfg, best, 3, (1, 4, 16), stream=FOCUS_STREAM, replicates=24),
+                                      of_best)
+        assert not np.array_equal(rescore(cfg, best, 3, (1, 4, 16), stream=FOCUS_STREAM), of_best)
+        return
     result = train(cfg, 3, progress=False)
     assert result.restarts["kept"].tolist() == np.isin([0, 1, 2], kept).tolist()
     assert result.restarts["start_class"].tolist() == classes
