@@ -122,6 +122,10 @@ def flat_score(by_dt: np.ndarray) -> np.ndarray:
     return worst - np.maximum(spread - DT_TOLERANCE, 0.0)
 
 
+TIME_STEP_CHOICES = ("robust", "flat")
+"""The final choices that score candidates at dt, dt / 4 and dt / 16 (``time_step_score``)."""
+
+
 def time_step_score(rule: str, by_dt: np.ndarray) -> np.ndarray:
     """The score ``final_choice`` ``rule`` (robust or flat) gives candidates from their U at dt,
     dt / 4, dt / 16 (rows): the worst of the three (robust) or ``flat_score`` (flat)."""
@@ -149,7 +153,7 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
         return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
     names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
                                              config.evolution.rescore_candidates, restart_ids)
-    if rule in ("robust", "flat"):
+    if rule in TIME_STEP_CHOICES:
         utilities, fine, finest = by_dt = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
         score = time_step_score(rule, by_dt)
     else:

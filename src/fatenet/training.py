@@ -38,7 +38,7 @@ from .config import Config
 from .dynamics import DT_REFINEMENTS
 from .fitness import FitnessSettings, replicated_sharding
 from .screening import restart_populations
-from .selection import FOCUS_STREAM, choose_final, rescore, time_step_score
+from .selection import FOCUS_STREAM, TIME_STEP_CHOICES, choose_final, rescore, time_step_score
 from .strategies import make_trainer
 
 HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
@@ -149,28 +149,28 @@ def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]
 def focus(config: Config, seed: int, state, mean: Callable):
     """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
 
-    Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as
-    many as ``rescore_replicates``) fresh tissues (key stream ``selection.FOCUS_STREAM``) by
-    two measures: the hard U at dt, which the exploration trains on, and, where the final
-    choice is ``robust`` or ``flat``, the
-    final choice's own score (U at dt, dt / 4 and dt / 16 on the same Brownian paths,
-    ``selection.time_step_score``); a restart's score is the better of its best network's and
-    its mean's. The ``keep_restarts`` restarts kept go on in this order: the best by U at dt,
-    the best by the final choice's score, the second best by U at dt, ... (a restart already
-    kept is skipped; ties: the lower index), with their best-ever scores reset (the full
-    fitness is on another scale). Both, because each alone loses on some seeds (README, "A
-    search that finds the best basin"): early in a search the collective solutions that break
-    the symmetry still move with the time step, and ranked by a time-step measure alone they
-    lost their place to the whole row deciding together (U 0.857 at every step); ranked by U
-    at dt alone, at noise 0.05 every kept restart could be one whose U belongs to the time
-    step (0.897 at dt, 0.818 at dt / 16), and the final choice had no network that holds.
+    Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as many
+    as ``rescore_replicates``) fresh tissues (key stream ``selection.FOCUS_STREAM``) by two
+    measures: the hard U at dt, which the exploration trains on, and, where the final choice is
+    ``robust`` or ``flat``, the final choice's own score (U at dt, dt / 4 and dt / 16 on the
+    same Brownian paths, ``selection.time_step_score``); a restart's score is the better of its
+    best network's and its mean's. The ``keep_restarts`` restarts kept go on in this order: the
+    best by U at dt, the best by the final choice's score, the second best by U at dt, ... (a
+    restart already kept is skipped; ties: the lower index), with their best-ever scores reset
+    (the full fitness is on another scale). Both, because each alone loses on some seeds
+    (README, "A search that finds the best basin"): early in a search the collective solutions
+    that break the symmetry still move with the time step, and ranked by a time-step measure
+    alone they lost their place to the whole row deciding together (U 0.857 at every step);
+    ranked by U at dt alone, at noise 0.05 every kept restart could be one whose U belongs to
+    the time step (0.897 at dt, 0.818 at dt / 16), and the final choice had no network that
+    holds.
     """
     best = np.asarray(state.best_params)
     centres = mean(state)
     candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
     evo = config.evolution
     tissues = evo.focus_replicates or evo.rescore_replicates
-    if evo.final_choice in ("robust", "flat"):
+    if evo.final_choice in TIME_STEP_CHOICES:
         by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=FOCUS_STREAM, replicates=tissues).T
         measures = (by_dt[0], time_step_score(evo.final_choice, by_dt))
     else:
