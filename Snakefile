@@ -16,6 +16,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figure.smk"
+include: "workflow/rules/report.smk"
 
 
 report: "workflow/report/workflow.rst"

@@ -37,7 +37,8 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(SESSION_CACHE))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers import REPO  # noqa: E402  (after the cache settings above)
+
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 STUDY_FILES = ("Snakefile", "config.yaml", "workflow")
 

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from fatenet import artifacts
 from helpers import REPO
 
 pytestmark = pytest.mark.slow
@@ -23,8 +24,8 @@ def test_gpu_check_runs_as_a_dry_check_on_the_cpu(tmp_path):
     assert out["seed_config_s_per_gen"] > 0 and out["default_config_s_per_gen"] > 0
     assert out["vmapped_seeds"] == 2 and out["vmapped_wall_s"] > 0
     assert out["study_builds_ok"] and out["byte_identical"] and out["differing_files"] == []
-    assert (tmp_path / "build_a" / "results" / "summary.parquet").is_file()
-    assert (tmp_path / "build_a" / "results" / "runs" / "noise_strength~0.1" / "seed~1" / "params.npz").is_file()
+    assert (tmp_path / "build_a" / artifacts.SUMMARY).is_file()
+    assert (tmp_path / "build_a" / artifacts.run_file("noise_strength~0.1/seed~1", artifacts.PARAMS)).is_file()
     assert not (tmp_path / "build_a" / "results" / "runs" / "noise_strength~0.05").exists()  # a 1-run study
 
 

@@ -1,12 +1,12 @@
 """The exact utility bound: the worked values for N = 7, a hand case, and an independent brute force."""
 
 import itertools
-import math
 
 import numpy as np
 import pytest
 
 from fatenet.bounds import orbit_classes, utility_upper_bound
+from helpers import h2
 
 
 @pytest.mark.parametrize(
@@ -25,9 +25,6 @@ def test_two_cells_by_hand():
     np.testing.assert_allclose(classes, [[0.0, 0.0], [0.5, 1.0], [1.0, 0.0]])
     assert utility_upper_bound(2, "open") == pytest.approx(0.5, abs=1e-9)
 
-
-def h2(p):
-    return 0.0 if p <= 0 or p >= 1 else -p * math.log2(p) - (1 - p) * math.log2(1 - p)
 
 
 def brute_force_orbits(n, boundary, antisymmetric):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fatenet import io
+from fatenet import artifacts, io
 from fatenet.evaluation import evaluate
 from fatenet.training import train
 from helpers import tiny_config
@@ -43,7 +43,7 @@ def run_folder(tmp_path_factory):
     cfg = tiny_config(evolution={"n_generations": 2})
     result = train(cfg, 3, progress=False)
     folder = tmp_path_factory.mktemp("run")
-    io.save_params(folder / "params.npz", result.params,
+    io.save_params(folder / artifacts.PARAMS, result.params,
                    {"config": cfg.training_dict(), "seed": 3, "best_fitness": result.best_ever_fitness,
                     "chosen_train_fitness": result.fitness, "selection": result.selection.to_dict(orient="records")})
     return folder, cfg, result
@@ -51,7 +51,7 @@ def run_folder(tmp_path_factory):
 
 def test_evaluate_prints_what_the_engine_computes(run_folder):
     folder, cfg, result = run_folder
-    out = run("evaluate", str(folder / "params.npz"), "--replicates", "64", "--json")
+    out = run("evaluate", str(folder / artifacts.PARAMS), "--replicates", "64", "--json")
     assert out.returncode == 0, out.stderr
     printed = json.loads(out.stdout)
     direct = evaluate(cfg.replace({"evaluation.n_replicates": 64}), result.params, 3,
@@ -73,9 +73,9 @@ def test_info_describes_the_run(run_folder):
 
 def test_a_damaged_params_file_is_named_with_how_to_rebuild_it(tmp_path, run_folder):
     folder, _, _ = run_folder
-    broken = tmp_path / "params.npz"
+    broken = tmp_path / artifacts.PARAMS
     broken.write_bytes(b"not a zip archive")
-    (tmp_path / "params.json").write_text((folder / "params.json").read_text())
+    (tmp_path / artifacts.SIDECAR).write_text((folder / artifacts.SIDECAR).read_text())
     out = run("evaluate", str(broken))
     assert out.returncode == 1
     assert str(broken) in out.stderr and "--forcerun train" in out.stderr
@@ -90,7 +90,7 @@ def test_table_groups_runs_over_seeds_with_hand_computed_statistics(tmp_path):
         "seed": [1, 2, 1], "variant": ["a", "a", "b"], "run": runs,
         "utility": [0.65, 0.75, 0.6], "utility_finest_dt": [0.7, 0.8, 0.6], "dt_sensitive": [True, False, False],
         "alternating_share": [0.5, 0.7, 0.0], "fitness_gap": [0.1, 0.0, 0.02]})
-    summary.to_parquet(tmp_path / "summary.parquet")
+    summary.to_parquet(tmp_path / Path(artifacts.SUMMARY).name)
     for run_name, (train_s, evaluate_s) in zip(runs, [(50, 10), (100, 20), (30, 30)], strict=True):
         for rule, seconds in (("train", train_s), ("evaluate", evaluate_s)):
             tsv = tmp_path / "benchmarks" / rule / f"{run_name}.tsv"
@@ -123,10 +123,10 @@ def test_search_reports_restart_success_and_misses_of_a_built_study(tmp_path):
                                           ["1010101", "0101010", "1111111"])}
     for run_name, (selection, classes) in runs.items():
         restarts = [{"restart": k, "start_class": c, "kept": k < len(selection)} for k, c in enumerate(classes)]
-        io.save_params(tmp_path / "runs" / run_name / "params.npz", [0.0],
+        io.save_params(tmp_path / artifacts.run_file(run_name, artifacts.PARAMS, "."), [0.0],
                        {"selection": selection, "restarts": restarts})
     pd.DataFrame({"seed": [1, 2], "simulation.noise_strength": [0.1, 0.1], "run": list(runs),
-                  "utility_finest_dt": [0.875, 0.68]}).to_parquet(tmp_path / "summary.parquet")
+                  "utility_finest_dt": [0.875, 0.68]}).to_parquet(tmp_path / Path(artifacts.SUMMARY).name)
     out = run("search", str(tmp_path))
     assert out.returncode == 0, out.stderr
     row = out.stdout.splitlines()[-1]

@@ -11,22 +11,24 @@ import json
 import os
 import re
 import shutil
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import TINY_BUILD_ARGS, copy_study, shared_tiny_study, snakemake
-from fatenet import io
+from fatenet import artifacts, io
+from fatenet.config import Config
 from fatenet.evaluation import METRIC_COLUMNS
+from helpers import REPO, TINY_RUNS
 
 pytestmark = pytest.mark.slow
 
-RUNS = [f"noise_strength~{noise}/seed~{seed}" for noise in ("0.05", "0.1") for seed in (1, 2)]
-PER_RUN = ["params.npz", "params.json", "history.parquet", "training.png", "metrics.parquet",
-           "patterns.parquet", "f_curve.parquet", "trained_patterns.png", "kymograph.png", "random_vs_trained.png"]
-FIGURES = ["utility_vs_noise_strength.png", "f_curves.png", "f_by_group.png", "training_curves.png", "top_patterns.png"]
+RUNS = TINY_RUNS
+FIGURES = [artifacts.utility_figure("noise_strength"), *artifacts.STUDY_FIGURES.values()]
 METRICS = [c for c in METRIC_COLUMNS if c != "network"]
 SUMMARY_COLUMNS = ["seed", "simulation.noise_strength", "run", *METRICS, "random_utility", "train_best_fitness"]
 GARBAGE_RUN = RUNS[1]
@@ -39,7 +41,7 @@ def build(folder: Path, cache: Path, garbage_checkpoint: bool = False) -> Path:
     if garbage_checkpoint:  # as a job killed during a disk-full write would leave it
         run = folder / "results" / "runs" / GARBAGE_RUN
         run.mkdir(parents=True)
-        (run / "checkpoint.npz").write_bytes(b"PK\x03\x04 truncated garbage")
+        (run / artifacts.CHECKPOINT).write_bytes(b"PK\x03\x04 truncated garbage")
     result = snakemake(folder, *TINY_BUILD_ARGS, "--config", f"cache_dir={cache}")
     assert result.returncode == 0, result.stdout[-6000:]
     return folder
@@ -57,9 +59,8 @@ def second(tmp_path_factory, jax_cache, first) -> Path:
 
 
 def promised_files() -> list[str]:
-    files = [f"results/runs/{run}/{name}" for run in RUNS for name in PER_RUN]
-    files += ["results/summary.parquet", "results/summary.csv"]
-    files += [f"results/figures/{name}" for name in FIGURES]
+    files = [artifacts.run_file(run, name) for run in RUNS for name in artifacts.RUN_FILES]
+    files += [artifacts.SUMMARY, artifacts.SUMMARY_CSV, *FIGURES]
     return files
 
 
@@ -76,15 +77,15 @@ def test_every_promised_file_exists(first):
 
 def test_per_run_tables_have_the_promised_columns(first):
     run = first / "results" / "runs" / RUNS[0]
-    history = pd.read_parquet(run / "history.parquet")
+    history = pd.read_parquet(run / artifacts.HISTORY)
     assert list(history.columns) == HISTORY_COLUMNS
     assert history["generation"].tolist() == [0, 1, 2]
 
-    metrics = pd.read_parquet(run / "metrics.parquet")
+    metrics = pd.read_parquet(run / artifacts.METRICS)
     assert metrics["network"].tolist() == ["trained", "random"]
     assert set(METRICS + ["network", "train_fitness"]) <= set(metrics.columns)
 
-    patterns = pd.read_parquet(run / "patterns.parquet")
+    patterns = pd.read_parquet(run / artifacts.PATTERNS)
     assert {"network", "pattern", "count", "frequency"} <= set(patterns.columns)
     assert set(patterns["network"]) == {"trained", "random"}
     for _, part in patterns.groupby("network"):
@@ -92,19 +93,26 @@ def test_per_run_tables_have_the_promised_columns(first):
         assert part["frequency"].sum() == pytest.approx(1.0)
     assert patterns["pattern"].str.fullmatch("[01]{7}").all()
 
-    curve = pd.read_parquet(run / "f_curve.parquet")
+    curve = pd.read_parquet(run / artifacts.F_CURVE)
     assert list(curve.columns) == ["sbar", "f_trained", "f_random", "f_target"]
     assert curve["sbar"].iloc[0] == 0.0 and curve["sbar"].iloc[-1] == 1.0
 
 
 def test_params_and_sidecar(first):
     run = first / "results" / "runs" / RUNS[0]
-    params, meta = io.load_params(run / "params.npz")
+    params, meta = io.load_params(run / artifacts.PARAMS)
     assert params.dtype == np.float32 and params.shape == (17,)  # the default piecewise-linear f, 17 knots
-    with np.load(run / "params.npz", allow_pickle=False) as archive:
+    with np.load(run / artifacts.PARAMS, allow_pickle=False) as archive:
         assert list(archive.files) == ["params"]
-    sidecar = json.loads((run / "params.json").read_text())
-    assert sidecar == meta
+    sidecar = json.loads((run / artifacts.SIDECAR).read_text())
+    assert set(sidecar) == {f.name for f in fields(artifacts.Sidecar)}
+    # the settings recorded are the run's own, as the run table builds them from config.yaml + tiny.yaml
+    tiny = yaml.safe_load((REPO / "config.yaml").read_text())
+    for section, values in yaml.safe_load((REPO / "workflow" / "presets" / "tiny.yaml").read_text()).items():
+        tiny[section] = {**tiny[section], **values} if isinstance(values, dict) else values
+    expected = Config.from_dict({k: tiny[k] for k in ("simulation", "network", "evolution", "evaluation")}).replace(
+        {"simulation.noise_strength": 0.05})
+    assert artifacts.Sidecar.from_dict(meta).config == expected.training_dict()
     assert {"config", "seed", "versions", "n_params", "best_fitness"} <= set(sidecar)
     assert sidecar["seed"] == 1 and sidecar["n_params"] == 17
     assert sidecar["config"]["simulation"]["noise_strength"] == 0.05
@@ -112,7 +120,7 @@ def test_params_and_sidecar(first):
     assert {"seeds", "sweep", "cache_dir", "evaluation"}.isdisjoint(sidecar["config"])
     assert "log_every" not in sidecar["config"]["evolution"]
     assert "jax" in sidecar["versions"]
-    text = (run / "params.json").read_text()
+    text = (run / artifacts.SIDECAR).read_text()
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text)  # no date or clock time
     assert not any(re.search(r"(^|_)(time|date|timestamp|created)($|_)", key) for key in _keys(sidecar))
 
@@ -129,7 +137,7 @@ def _keys(tree):
 
 
 def test_summary_rows_and_columns(first):
-    summary = pd.read_parquet(first / "results" / "summary.parquet")
+    summary = pd.read_parquet(first / artifacts.SUMMARY)
     assert list(summary.columns) == SUMMARY_COLUMNS
     assert summary["run"].tolist() == RUNS
     assert summary["seed"].tolist() == [1, 2, 1, 2]
@@ -137,11 +145,11 @@ def test_summary_rows_and_columns(first):
     assert summary[METRICS[:11]].notna().all().all()
     assert (summary["utility_ci_low"] <= summary["utility_ci_high"]).all()
     assert ((summary["utility"] >= -1e-6) & (summary["utility"] <= 1.0 + 1e-6)).all()
-    csv = pd.read_csv(first / "results" / "summary.csv")
+    csv = pd.read_csv(first / artifacts.SUMMARY_CSV)
     assert list(csv.columns) == SUMMARY_COLUMNS
     pd.testing.assert_frame_equal(csv, summary, check_dtype=False)
     # the summary agrees with the per-run files it was built from
-    metrics = pd.read_parquet(first / "results" / "runs" / RUNS[-1] / "metrics.parquet").set_index("network")
+    metrics = pd.read_parquet(first / artifacts.run_file(RUNS[-1], artifacts.METRICS)).set_index("network")
     assert summary["utility"].iloc[-1] == metrics.at["trained", "utility"]
     assert summary["random_utility"].iloc[-1] == metrics.at["random", "utility"]
 
@@ -154,7 +162,7 @@ def test_pngs_carry_no_metadata(first):
             assert b"tEXt" not in data and b"Software" not in data, name
 
 
-def dry_run(folder: Path, cache: Path, extra_config: str = "") -> str:
+def scheduled_jobs(folder: Path, cache: Path, extra_config: str = "") -> str:
     """The jobs a dry run would schedule (Snakemake's job stats), after layering ``extra_config``."""
     overlay = folder / "overlay.yaml"
     overlay.write_text(extra_config or "{}\n")
@@ -165,20 +173,20 @@ def dry_run(folder: Path, cache: Path, extra_config: str = "") -> str:
 
 
 def test_an_unchanged_study_or_a_neutral_setting_schedules_nothing(first, jax_cache):
-    assert "Nothing to be done" in dry_run(first, jax_cache)
-    assert "Nothing to be done" in dry_run(first, jax_cache, "evolution: {log_every: 2}\n")
-    assert "Nothing to be done" in dry_run(first, jax_cache / "elsewhere")  # another compilation cache
+    assert "Nothing to be done" in scheduled_jobs(first, jax_cache)
+    assert "Nothing to be done" in scheduled_jobs(first, jax_cache, "evolution: {log_every: 2}\n")
+    assert "Nothing to be done" in scheduled_jobs(first, jax_cache / "elsewhere")  # another compilation cache
 
 
 @pytest.mark.parametrize("setting", ["evaluation: {n_replicates: 80}", "evaluation: {n_shown: 5}"])
 def test_an_evaluation_setting_reruns_evaluation_but_no_training(first, jax_cache, setting):
-    out = dry_run(first, jax_cache, setting + "\n")
+    out = scheduled_jobs(first, jax_cache, setting + "\n")
     assert "rule evaluate:" in out and "aggregate" in out
     assert "rule train:" not in out and "train_seeds" not in out
 
 
 def test_a_training_setting_retrains(first, jax_cache):
-    out = dry_run(first, jax_cache, "evolution: {population_size: 7}\n")
+    out = scheduled_jobs(first, jax_cache, "evolution: {population_size: 7}\n")
     assert "rule train:" in out and "rule evaluate:" in out
 
 
@@ -240,8 +248,8 @@ def test_the_report_opens_in_a_real_browser(first):
 
 def test_a_garbage_checkpoint_is_set_aside_and_training_starts_over(second):
     run = second / "results" / "runs" / GARBAGE_RUN
-    assert not (run / "checkpoint.npz").exists()
-    assert (run / "checkpoint.npz.rejected").read_bytes() == b"PK\x03\x04 truncated garbage"
+    assert not (run / artifacts.CHECKPOINT).exists()
+    assert (run / f"{artifacts.CHECKPOINT}.rejected").read_bytes() == b"PK\x03\x04 truncated garbage"
     log = (second / "results" / "logs" / "train" / f"{GARBAGE_RUN}.log").read_text()
     assert "not resuming from" in log and "training from scratch" in log
 
@@ -259,16 +267,16 @@ def test_seeds_trained_together_match_separate_jobs(tmp_path_factory, jax_cache,
     (one sweep point built, up to its evaluations: the rest of the study is the same rules)."""
     folder = copy_study(tmp_path_factory.mktemp("tiny_together"))
     point = [run for run in RUNS if run.startswith("noise_strength~0.05/")]
-    targets = [f"results/runs/{run}/metrics.parquet" for run in point]
+    targets = [artifacts.run_file(run, artifacts.METRICS) for run in point]
     result = snakemake(folder, *targets, "--cores", "2", "--configfile", "workflow/presets/tiny.yaml",
                        "--config", f"cache_dir={jax_cache}", "train_seeds_together=True")
     assert result.returncode == 0, result.stdout[-6000:]
     assert "train_seeds" in result.stdout and "rule train:" not in result.stdout
     assert (folder / "results/logs/train_seeds/noise_strength~0.05.log").is_file()
-    missing = [f"results/runs/{run}/{name}" for run in point for name in PER_RUN
-               if not (folder / "results" / "runs" / run / name).is_file()]
+    missing = [artifacts.run_file(run, name) for run in point for name in artifacts.RUN_FILES
+               if not (folder / artifacts.run_file(run, name)).is_file()]
     assert not missing
     for run in point:
-        together, _ = io.load_params(folder / "results" / "runs" / run / "params.npz")
-        separate, _ = io.load_params(first / "results" / "runs" / run / "params.npz")
+        together, _ = io.load_params(folder / artifacts.run_file(run, artifacts.PARAMS))
+        separate, _ = io.load_params(first / artifacts.run_file(run, artifacts.PARAMS))
         np.testing.assert_allclose(together, separate, atol=1e-5)

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import SNAKEMAKE, copy_study, snakemake
+from fatenet import artifacts
 
 pytestmark = pytest.mark.slow
 
-RUN = "results/runs/noise_strength~0.1/seed~1"
+RUN = artifacts.run_dir("noise_strength~0.1/seed~1")
 STUDY = """\
 seeds: [1]
 simulation: {n_replicates: 16, t_final: 2.0}
@@ -32,7 +33,7 @@ checkpoint_every: 2
 def prepare(folder: Path) -> list[str]:
     copy_study(folder)
     (folder / "resume.yaml").write_text(STUDY)
-    return [f"{RUN}/params.npz", "--cores", "1", "--configfile", "resume.yaml"]  # target first: options take lists
+    return [f"{RUN}/{artifacts.PARAMS}", "--cores", "1", "--configfile", "resume.yaml"]  # target first: options take lists
 
 
 def test_killed_training_resumes_byte_identical(tmp_path, jax_cache):
@@ -43,7 +44,7 @@ def test_killed_training_resumes_byte_identical(tmp_path, jax_cache):
 
     killed = tmp_path / "killed"
     args = prepare(killed)
-    checkpoint = killed / RUN / "checkpoint.npz"
+    checkpoint = killed / RUN / artifacts.CHECKPOINT
     proc = subprocess.Popen([str(SNAKEMAKE), *args, *cache], cwd=killed, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
@@ -52,7 +53,7 @@ def test_killed_training_resumes_byte_identical(tmp_path, jax_cache):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert checkpoint.exists(), "the job ended before its first checkpoint; make the run longer"
-    assert not (killed / RUN / "params.npz").exists()
+    assert not (killed / RUN / artifacts.PARAMS).exists()
 
     assert snakemake(killed, "--unlock", *args).returncode == 0
     resumed = snakemake(killed, "--rerun-incomplete", *args, *cache)
@@ -60,5 +61,5 @@ def test_killed_training_resumes_byte_identical(tmp_path, jax_cache):
     log = (killed / "results/logs/train/noise_strength~0.1/seed~1.log").read_text()
     assert "resuming from" in log
     assert not checkpoint.exists()
-    for name in ("params.npz", "history.parquet"):
+    for name in (artifacts.PARAMS, artifacts.HISTORY):
         assert (killed / RUN / name).read_bytes() == (tmp_path / "whole" / RUN / name).read_bytes(), name

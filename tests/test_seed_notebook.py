@@ -14,15 +14,14 @@ import pickle
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO.parent / "shared" / "seed" / "training-the-regulatory-network.md"
+from helpers import REPO
+from helpers import SEED_NOTEBOOK as NOTEBOOK
 
 N_CODE_CELLS = 11
 CELL_START = re.compile(r"^In \[[^\]]*\]:\s*$")

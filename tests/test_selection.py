@@ -7,9 +7,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from fatenet import streams
 from fatenet.dynamics import apply_threshold, simulate
 from fatenet.neural_network import make_network
-from fatenet.selection import RESCORE_STREAM, choose_final, final_candidates, rescore
+from fatenet.selection import choose_final, final_candidates, rescore
 from fatenet.training import train
 from fatenet.utility_function import compute_hard_utility
 from helpers import tiny_config
@@ -49,7 +50,7 @@ def test_rescore_is_the_hard_utility_on_common_fresh_tissues_and_brownian_paths(
     cfg = tiny_config(evolution={"rescore_replicates": 40})
     model = make_network(cfg.network)
     candidates = np.asarray(model.init_population(jax.random.PRNGKey(4), 3)) * 3.0
-    key = jax.random.fold_in(jax.random.PRNGKey(9), RESCORE_STREAM)
+    key = jax.random.fold_in(jax.random.PRNGKey(9), streams.RESCORE)
     got = rescore(cfg, candidates, 9)
     assert got.shape == (3, 1)
     np.testing.assert_allclose(got[:, 0], [_direct_utility(cfg, c, key) for c in candidates], atol=1e-6)
@@ -70,7 +71,7 @@ def test_the_chosen_network_scores_best_on_the_rescoring(strategy, rule):
     chosen = table[table["chosen"]].iloc[0]
     assert chosen["rescore_score"] == table["rescore_score"].max()
     # The returned params are the chosen candidate, and re-simulating it gives its scores.
-    key = jax.random.fold_in(jax.random.PRNGKey(5), RESCORE_STREAM)
+    key = jax.random.fold_in(jax.random.PRNGKey(5), streams.RESCORE)
     if rule in ("robust", "flat"):  # dt, dt / 4 and dt / 16 on one Brownian path, resolved at dt / 16
         for column, k in (("rescore_utility", 1), ("rescore_fine_dt", 4), ("rescore_finest_dt", 16)):
             direct = _direct_utility(cfg, result.params, key, k, 16 // k)

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SNAKEMAKE, copy_study, shared_tiny_study
+from fatenet import artifacts
+from helpers import TINY_RUNS
 
 pytestmark = pytest.mark.slow
 
@@ -25,10 +27,10 @@ REQUIRED = os.environ.get("FATENET_SLURM") == "1"
 CI_CLUSTER = "fatenet-ci"
 TIMEOUT = 600  # seconds for one SLURM build; `timeout -k 10` kills snakemake after it
 TINY = ("--configfile", "workflow/presets/tiny.yaml")
-RUNS = [f"noise_strength~{noise}/seed~{seed}" for noise in ("0.05", "0.1") for seed in (1, 2)]
-COMPARED = [f"results/runs/{run}/{name}" for run in RUNS
-            for name in ("params.npz", "history.parquet", "metrics.parquet", "patterns.parquet")]
-COMPARED.append("results/summary.parquet")
+RUNS = TINY_RUNS
+COMPARED = [artifacts.run_file(run, name) for run in RUNS
+            for name in (artifacts.PARAMS, artifacts.HISTORY, artifacts.METRICS, artifacts.PATTERNS)]
+COMPARED.append(artifacts.SUMMARY)
 # only the plugin's defaults differ from a real cluster: no accounting here, so poll squeue, and soon
 TEST_OVERRIDES = ("--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1")
 

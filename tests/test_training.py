@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fatenet import artifacts
 from fatenet.config import Config
 from fatenet.evaluation import evaluate
 from fatenet.training import HISTORY_COLUMNS, train
@@ -110,7 +111,7 @@ def test_two_host_devices_give_the_same_numbers(strategy):
 def test_checkpoint_resume_is_byte_identical(tmp_path, strategy):
     cfg = tiny_config(evolution={"n_generations": 5, "strategy": strategy})
     reference = train(cfg, 2, progress=False)
-    ckpt = tmp_path / "checkpoint.npz"
+    ckpt = tmp_path / artifacts.CHECKPOINT
 
     class Killed(Exception):
         pass
@@ -183,7 +184,7 @@ def test_generations_scanned_in_blocks_equal_the_per_generation_loop(tmp_path, s
 
     saved = {}
     for block in (1, 2):
-        ckpt = tmp_path / f"block{block}" / "checkpoint.npz"
+        ckpt = tmp_path / f"block{block}" / artifacts.CHECKPOINT
         ckpt.parent.mkdir()
         with pytest.raises(Stop):
             train(cfg.replace({"evolution.log_every": 1}), 4, stream=StopAtGeneration3(), checkpoint=ckpt,
@@ -227,7 +228,8 @@ def explore_config(**evolution):
 
 @pytest.mark.parametrize("focus_replicates", [0, 24])  # 0: on rescore_replicates (40) tissues
 def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
-    from fatenet.selection import FOCUS_STREAM, rescore
+    from fatenet import streams
+    from fatenet.selection import rescore
     from fatenet.training import focus, make_generation_step, start_populations
 
     cfg = explore_config(focus_replicates=focus_replicates)
@@ -241,7 +243,7 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     # on the focus tissues, the better of best and mean: U at dt, and the final choice's score
     # (robust: the worst of dt, dt / 4, dt / 16); kept: the best by the first, then the best by the second
     assert cfg.evolution.final_choice == "robust"
-    of_best, of_mean = (rescore(on, p, 3, (1, 4, 16), stream=FOCUS_STREAM) for p in (best, centres))
+    of_best, of_mean = (rescore(on, p, 3, (1, 4, 16), stream=streams.FOCUS) for p in (best, centres))
     first = int(np.argmax(np.maximum(of_best[:, 0], of_mean[:, 0])))
     worst = np.maximum(of_best.min(axis=1), of_mean.min(axis=1))
     order = [int(k) for k in np.argsort(-worst, kind="stable") if k != first]
@@ -250,9 +252,9 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     np.testing.assert_array_equal(np.asarray(state.best_params), best[kept])
     assert np.all(np.asarray(state.best_fitness) == -np.inf)
     if focus_replicates:  # the replicates argument is the config's count, and another count gives other scores
-        np.testing.assert_array_equal(rescore(cfg, best, 3, (1, 4, 16), stream=FOCUS_STREAM, replicates=24),
+        np.testing.assert_array_equal(rescore(cfg, best, 3, (1, 4, 16), stream=streams.FOCUS, replicates=24),
                                       of_best)
-        assert not np.array_equal(rescore(cfg, best, 3, (1, 4, 16), stream=FOCUS_STREAM), of_best)
+        assert not np.array_equal(rescore(cfg, best, 3, (1, 4, 16), stream=streams.FOCUS), of_best)
         return
     result = train(cfg, 3, progress=False)
     assert result.restarts["kept"].tolist() == np.isin([0, 1, 2], kept).tolist()
@@ -276,7 +278,7 @@ def test_two_phase_training_resumes_byte_identical(tmp_path, stop_at):
         def flush(self):
             pass
 
-    ckpt = tmp_path / "checkpoint.npz"
+    ckpt = tmp_path / artifacts.CHECKPOINT
     with pytest.raises(Stop):
         train(cfg, 5, stream=StopAt(), checkpoint=ckpt, checkpoint_every=2)
     log = io.StringIO()

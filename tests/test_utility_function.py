@@ -20,13 +20,11 @@ from fatenet.utility_function import (
     soft_pattern_entropy,
     soft_pattern_entropy_of_counts,
 )
+from helpers import h2
 
 ALT = [0, 1, 0, 1, 0, 1, 0]
 ANTI = [1, 0, 1, 0, 1, 0, 1]
 
-
-def h2(p):
-    return 0.0 if p in (0, 1) else -p * math.log2(p) - (1 - p) * math.log2(1 - p)
 
 
 def rows(*patterns, repeat=1):

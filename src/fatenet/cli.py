@@ -8,6 +8,8 @@
                                                         sweep point: U over seeds with its 95% CI, ...
     fatenet search [RESULTS] [--tolerance T] [--miss M] how reliably each group's search found its
                                                         best basin: restart success and run miss rates
+    fatenet schema                                      the study's JSON schema, generated from the
+                                                        settings (workflow/schemas/config.schema.yaml)
 
 ``info`` and ``evaluate`` read the run's settings from the ``params.json`` sidecar beside
 ``params.npz``. Errors name the file or setting and what is allowed; the exit status is 2 for
@@ -21,6 +23,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import artifacts
 from .config import BOUNDARIES, Config, ConfigError
 
 
@@ -38,18 +41,19 @@ def _bound(args: argparse.Namespace) -> int:
 
 def _run_files(path: Path) -> tuple[Path, Path]:
     """(params.npz, folder) for a run folder or a params.npz path."""
-    params = path / "params.npz" if path.is_dir() else path
+    params = path / artifacts.PARAMS if path.is_dir() else path
     if not params.is_file():
-        raise FileNotFoundError(f"no params.npz at {params}: give a run folder (results/runs/...) or its params.npz")
+        raise FileNotFoundError(f"no {artifacts.PARAMS} at {params}: give a run folder (results/runs/...) or its "
+                                f"{artifacts.PARAMS}")
     return params, params.parent
 
 
 def _config_of(params: Path) -> tuple[Config, dict]:
-    from .io import load_params
+    from .io import load_params, sidecar_path
 
     _, meta = load_params(params)
     if "config" not in meta:
-        raise ValueError(f"{params.with_suffix('.json')} is missing or has no 'config': the settings of the run "
+        raise ValueError(f"{sidecar_path(params)} is missing or has no 'config': the settings of the run "
                          "are unknown")
     return Config.from_dict(meta["config"]), meta
 
@@ -69,22 +73,24 @@ def _info(args: argparse.Namespace) -> int:
     print(f"  best training fitness {_number(meta.get('best_fitness'))}")
     selection = meta.get("selection", [])
     if selection:
-        print(f"  final candidates (* chosen): {'training':>9} {'U at dt':>8} {'dt/4':>7} {'dt/16':>7}")
+        labels = "".join(f" {artifacts.dt_label(k):>7}" for k in artifacts.RESCORE_DT_COLUMNS.values())
+        print(f"  final candidates (* chosen): {'training':>9} {'U at dt':>8}{labels}")
     for row in selection:
         mark = "*" if row.get("chosen") else " "
-        scores = [row.get(k) for k in ("train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt")]
+        scores = [row.get(k) for k in ("train_fitness", "rescore_utility", *artifacts.RESCORE_DT_COLUMNS)]
         print(f"   {mark} {row['candidate']:<24} " + " ".join(f"{_number(v):>8}" for v in scores))
-    metrics_path = folder / "metrics.parquet"
+    metrics_path = folder / artifacts.METRICS
     if metrics_path.is_file():
         metrics = pd.read_parquet(metrics_path).set_index("network")
         t = metrics.loc["trained"]
         print(f"  fresh U {t['utility']:.4f} [{t['utility_ci_low']:.4f}, {t['utility_ci_high']:.4f}] of bound "
-              f"{t['utility_bound']:.4f}; U at dt/4 {t['utility_fine_dt']:.4f}, at dt/16 {t['utility_finest_dt']:.4f}"
+              f"{t['utility_bound']:.4f}; U at "
+              + ", at ".join(f"{artifacts.dt_label(k)} {t[c]:.4f}" for c, k in artifacts.DT_COLUMNS.items())
               + ("  ** dt-sensitive: use a smaller simulation.dt **" if t["dt_sensitive"] else ""))
         print(f"  random network U {metrics.loc['random', 'utility']:.4f}; alternating share "
               f"{t['alternating_share']:.3f}; f(0) {t['f0']:.3f}, f(1) {t['f1']:.3f}")
     else:
-        print("  not evaluated yet (no metrics.parquet)")
+        print(f"  not evaluated yet (no {artifacts.METRICS})")
     return 0
 
 
@@ -102,7 +108,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.metrics.to_dict(orient="records"), default=str))
     else:
-        columns = ["network", "utility", "utility_ci_low", "utility_ci_high", "utility_fine_dt", "utility_finest_dt",
+        columns = ["network", "utility", "utility_ci_low", "utility_ci_high", *artifacts.DT_COLUMNS,
                    "dt_sensitive", "alternating_share", "n_distinct"]
         print(result.metrics[columns].to_string(index=False))
     return 0
@@ -124,23 +130,24 @@ def _table(args: argparse.Namespace) -> int:
     def wall_seconds(run: str) -> float:
         total = 0.0
         for rule in ("train", "evaluate"):
-            tsv = results / "benchmarks" / rule / f"{run}.tsv"
+            tsv = artifacts.benchmark_file(rule, run, results)
             if not tsv.is_file():
                 return float("nan")
             total += float(pd.read_csv(tsv, sep="\t")["s"].iloc[-1])
         return total
 
     summary["wall_s"] = [wall_seconds(run) for run in summary["run"]]
-    header = [*keys, "runs", "U at dt/16 mean [95% CI]", "U at dt/16 per seed", "U at dt", "dt_sensitive",
+    finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE])
+    header = [*keys, "runs", f"U at {finest} mean [95% CI]", f"U at {finest} per seed", "U at dt", "dt_sensitive",
               "alternating", "train - fresh", "min / run"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     groups = summary.groupby(keys, sort=False) if keys else [((), summary)]
     for values, group in groups:
         values = values if isinstance(values, tuple) else (values,)
-        mean, low, high = mean_ci95(group["utility_finest_dt"])
+        mean, low, high = mean_ci95(group[artifacts.HEADLINE])
         cells = [*(str(v) for v in values), str(len(group)), f"{mean:.3f} [{low:.3f}, {high:.3f}]",
-                 ", ".join(f"{u:.3f}" for u in group["utility_finest_dt"]), f"{group['utility'].mean():.3f}",
+                 ", ".join(f"{u:.3f}" for u in group[artifacts.HEADLINE]), f"{group['utility'].mean():.3f}",
                  f"{int(group['dt_sensitive'].sum())} of {len(group)}", f"{group['alternating_share'].mean():.2f}",
                  f"{group['fitness_gap'].mean():+.3f}", f"{group['wall_s'].mean() / 60:.1f}"]
         print("| " + " | ".join(cells) + " |")
@@ -150,12 +157,11 @@ def _table(args: argparse.Namespace) -> int:
 def _load_summary(results: Path):
     import pandas as pd
 
-    summary_path = results / "summary.parquet"
+    summary_path = results / Path(artifacts.SUMMARY).name
     if not summary_path.is_file():
-        raise FileNotFoundError(f"no summary.parquet in {results}: build the study first (snakemake --cores all)")
+        raise FileNotFoundError(f"no {summary_path.name} in {results}: build the study first (snakemake --cores all)")
     summary = pd.read_parquet(summary_path)
-    columns = list(summary.columns)
-    return summary, [c for c in columns[: columns.index("run")] if c != "seed"]
+    return summary, artifacts.summary_keys(summary.columns)
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -168,7 +174,8 @@ def _search(args: argparse.Namespace) -> int:
 
     results = Path(args.results)
     summary, keys = _load_summary(results)
-    header = [*keys, "runs", "restarts (trained to the end)", "restart success", "best U at dt/16",
+    finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE])
+    header = [*keys, "runs", "restarts (trained to the end)", "restart success", f"best U at {finest}",
               "runs that miss it", "best restart started from"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -176,8 +183,8 @@ def _search(args: argparse.Namespace) -> int:
     for values, group in groups:
         values = values if isinstance(values, tuple) else (values,)
         runs, winners = [], Counter()
-        for run, headline in zip(group["run"], group["utility_finest_dt"], strict=True):
-            _, meta = load_params(results / "runs" / run / "params.npz")
+        for run, headline in zip(group["run"], group[artifacts.HEADLINE], strict=True):
+            _, meta = load_params(artifacts.run_file(run, artifacts.PARAMS, str(results)))
             outcomes = restart_outcomes(meta.get("selection", []), meta.get("restarts"))
             runs.append((float(headline), outcomes))
             scored = [o for o in outcomes if o["score"] == o["score"]]
@@ -189,6 +196,13 @@ def _search(args: argparse.Namespace) -> int:
                  f"{stats['misses']} of {stats['runs']} ({stats['miss_rate']:.2f})",
                  ", ".join(f"{name} x{n}" for name, n in winners.most_common()) or "-"]
         print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text())
     return 0
 
 
@@ -221,6 +235,8 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--miss", type=float, default=0.05,
                         help="a run misses when its U at dt/16 is this far below its group's best (default 0.05)")
     search.set_defaults(handler=_search)
+    schema = commands.add_parser("schema", help="print the study's JSON schema (generated from the settings)")
+    schema.set_defaults(handler=_schema)
     return parser
 
 

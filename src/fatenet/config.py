@@ -42,56 +42,111 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check_int(key: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        _fail(key, value, f"must be an integer >= {minimum}")
-    if value < minimum:
-        _fail(key, value, f"must be an integer >= {minimum}")
+def setting(default: Any, description: str, *, minimum: float | None = None, above: float | None = None,
+            maximum: float | None = None, choices: tuple[str, ...] | None = None, item_minimum: int | None = None,
+            item_maximum: int | None = None, unique: bool = False, allowed: str | None = None,
+            neutral: bool = False) -> Any:
+    """A field of a settings section with everything the schema and the checks need, written once.
+
+    ``minimum`` / ``maximum``: inclusive bounds; ``above``: an exclusive lower bound; ``choices``:
+    the allowed strings (a string without choices must not be empty); for a list
+    (``tuple[int, ...]``) ``item_minimum`` and ``item_maximum`` bound its items and ``unique``
+    forbids repeats. ``allowed`` replaces the generated "what is allowed" text of the error.
+    ``neutral``: the setting changes how a run reports progress, never a number, so it is
+    neither swept nor part of the settings a trained network depends on.
+    ``fatenet.schema`` turns these fields into the study's JSON schema.
+    """
+    meta = {"description": " ".join(description.split()), "minimum": minimum, "above": above, "maximum": maximum,
+            "choices": choices, "item_minimum": item_minimum, "item_maximum": item_maximum, "unique": unique,
+            "allowed": allowed, "neutral": neutral}
+    return field(default=default, metadata={k: v for k, v in meta.items() if v is not None and v is not False})
 
 
-def _check_real(key: str, value: Any, *, low: float | None = None, low_open: bool = False,
-                high: float | None = None, high_open: bool = False) -> None:
-    lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
-    hi = "" if high is None else (f"< {high}" if high_open else f"<= {high}")
-    allowed = "must be a finite number" + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (
-        f" {hi}" if hi else "")
-    if not _is_number(value) or not math.isfinite(value):
+def _allowed(kind: str, meta: Mapping[str, Any]) -> str:
+    """The "what is allowed" text of a field's error message."""
+    if "allowed" in meta:
+        return meta["allowed"]
+    if kind == "int":
+        return f"must be an integer >= {meta.get('minimum', 0)}"
+    if kind == "float":
+        low = (f"> {float(meta['above'])}" if "above" in meta else
+               f">= {float(meta['minimum'])}" if "minimum" in meta else "")
+        high = f"<= {float(meta['maximum'])}" if "maximum" in meta else ""
+        return "must be a finite number" + (f" {low}" if low else "") + (" and" if low and high else "") + (
+            f" {high}" if high else "")
+    if kind == "str":
+        return "must be one of " + ", ".join(meta["choices"]) if "choices" in meta else "must be a non-empty string"
+    if kind == "bool":
+        return "must be true or false"
+    top = f" and <= {meta['item_maximum']}" if "item_maximum" in meta else ""
+    return f"must be a non-empty list of {'distinct ' if meta.get('unique') else ''}integers >= " \
+           f"{meta.get('item_minimum', 0)}{top}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_field(section: str, spec: dataclasses.Field, value: Any) -> Any:
+    """``value`` checked against the field's type and metadata (a list comes back as a tuple)."""
+    key, meta, kind = f"{section}.{spec.name}", spec.metadata, spec.type
+    allowed = _allowed(kind, meta)
+    if kind == "int":
+        ok = _is_int(value) and value >= meta.get("minimum", -math.inf) and value <= meta.get("maximum", math.inf)
+    elif kind == "float":
+        ok = (_is_number(value) and math.isfinite(value) and value >= meta.get("minimum", -math.inf)
+              and value > meta.get("above", -math.inf) and value <= meta.get("maximum", math.inf))
+    elif kind == "str":
+        ok = value in meta["choices"] if "choices" in meta else isinstance(value, str) and bool(value)
+    elif kind == "bool":
+        ok = isinstance(value, bool)
+    else:  # tuple[int, ...]
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            _fail(key, value, allowed)
+        value = tuple(value)
+        ok = (bool(value) and all(_is_int(v) and meta.get("item_minimum", 0) <= v <= meta.get("item_maximum", math.inf)
+                                  for v in value)
+              and (not meta.get("unique") or len(set(value)) == len(value)))
+        if not ok:
+            _fail(key, list(value), allowed)
+    if not ok:
         _fail(key, value, allowed)
-    if low is not None and (value <= low if low_open else value < low):
-        _fail(key, value, allowed)
-    if high is not None and (value >= high if high_open else value > high):
-        _fail(key, value, allowed)
+    return value
 
 
-def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        _fail(key, value, "must be one of " + ", ".join(choices))
+class _Section:
+    """A settings section: every field checked by its metadata, then the section's own rules (``_check``)."""
+
+    SECTION = ""
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            object.__setattr__(self, spec.name, _check_field(self.SECTION, spec, getattr(self, spec.name)))
+        self._check()
+
+    def _check(self) -> None:
+        """Rules that tie settings together (or are not a range): raise ConfigError."""
 
 
 @dataclass(frozen=True)
-class SimulationConfig:
+class SimulationConfig(_Section):
     """A row of ``n_cells`` cells integrated by Euler-Maruyama (README, "The model")."""
 
-    n_cells: int = 7
-    n_replicates: int = 50
-    dt: float = 0.01
-    t_final: float = 20.0
-    noise_strength: float = 0.1
-    boundary: str = "open"
-    ic_mean: float = 0.5
-    ic_spread: float = 0.1
+    SECTION = "simulation"
+    DESCRIPTION = "tissue and stochastic dynamics"
 
-    def __post_init__(self) -> None:
-        _check_int("simulation.n_cells", self.n_cells, 2)
-        _check_int("simulation.n_replicates", self.n_replicates, 2)
-        _check_real("simulation.dt", self.dt, low=0.0, low_open=True)
-        _check_real("simulation.t_final", self.t_final, low=0.0, low_open=True)
+    n_cells: int = setting(7, "cells on the line", minimum=2)
+    n_replicates: int = setting(50, "replicates per fitness evaluation during training", minimum=2)
+    dt: float = setting(0.01, "Euler-Maruyama time step", above=0)
+    t_final: float = setting(20.0, "simulated time (must be >= dt; checked by the engine at start-up)", above=0)
+    noise_strength: float = setting(0.1, "amplitude of the Wiener increments", minimum=0)
+    boundary: str = setting("open", "how edge cells see their neighbours", choices=BOUNDARIES)
+    ic_mean: float = setting(0.5, "centre of the uniform initial states", minimum=0, maximum=1)
+    ic_spread: float = setting(0.1, "half-width of the uniform initial states", minimum=0)
+
+    def _check(self) -> None:
         if self.t_final < self.dt:
             _fail("simulation.t_final", self.t_final, f"must be >= simulation.dt ({self.dt})")
-        _check_real("simulation.noise_strength", self.noise_strength, low=0.0)
-        _check_choice("simulation.boundary", self.boundary, BOUNDARIES)
-        _check_real("simulation.ic_mean", self.ic_mean, low=0.0, high=1.0)
-        _check_real("simulation.ic_spread", self.ic_spread, low=0.0)
 
     @property
     def n_steps(self) -> int:
@@ -100,7 +155,7 @@ class SimulationConfig:
 
 
 @dataclass(frozen=True)
-class NetworkConfig:
+class NetworkConfig(_Section):
     """The regulatory function f: scalar sbar -> scalar ds/dt (README, "The model").
 
     ``architecture: mlp`` (the seed's) is a Flax MLP with ``hidden_dims`` and ``activation``;
@@ -110,26 +165,17 @@ class NetworkConfig:
     (0, the default, sets no bound).
     """
 
-    architecture: str = "mlp"
-    hidden_dims: tuple[int, ...] = (8, 8)
-    activation: str = "tanh"
-    n_knots: int = 17
-    output_scale: float = 1.0
-    max_rate: float = 0.0
+    SECTION = "network"
+    DESCRIPTION = "the regulatory function f(sbar)"
 
-    def __post_init__(self) -> None:
-        _check_choice("network.architecture", self.architecture, ARCHITECTURES)
-        dims = self.hidden_dims
-        if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
-            _fail("network.hidden_dims", dims, "must be a non-empty list of integers >= 1")
-        dims = tuple(dims)
-        if not dims or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in dims):
-            _fail("network.hidden_dims", list(dims), "must be a non-empty list of integers >= 1")
-        object.__setattr__(self, "hidden_dims", dims)
-        _check_choice("network.activation", self.activation, ACTIVATIONS)
-        _check_int("network.n_knots", self.n_knots, 2)
-        _check_real("network.output_scale", self.output_scale, low=0.0, low_open=True)
-        _check_real("network.max_rate", self.max_rate, low=0.0)
+    architecture: str = setting("mlp", """mlp (the seed's Flax MLP) or piecewise_linear (values of f at n_knots
+        evenly spaced points of [0, 1], linear in between)""", choices=ARCHITECTURES)
+    hidden_dims: tuple[int, ...] = setting((8, 8), "widths of the hidden layers", item_minimum=1)
+    activation: str = setting("tanh", "hidden-layer nonlinearity", choices=ACTIVATIONS)
+    n_knots: int = setting(17, "knots of the piecewise_linear f (its number of parameters)", minimum=2)
+    output_scale: float = setting(1.0, "f is the architecture's output times this factor", above=0)
+    max_rate: float = setting(0.0, """f is clipped to [-max_rate, max_rate], the fastest a cell's state may change
+        per unit time; 0 sets no bound""", minimum=0)
 
     @property
     def n_params(self) -> int:
@@ -141,7 +187,7 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
-class EvolutionConfig:
+class EvolutionConfig(_Section):
     """The optimiser and the fitness it maximises (README, "The model").
 
     ``strategy: gradient`` takes one Adam step of size ``learning_rate`` per generation on a
@@ -188,76 +234,76 @@ class EvolutionConfig:
     (``fitness.extrapolate_to_zero_dt``; for [1, 4]: 2 U(dt / 4) - U(dt)).
     """
 
-    strategy: str = "mu_plus_lambda"
-    population_size: int = 20
-    n_generations: int = 100
-    mutation_std: float = 0.1
-    elite_fraction: float = 0.2
-    fitness: str = "soft"
-    bandwidth: float = 0.1
-    common_random_numbers: bool = False
-    f_table_points: int = 0
-    log_every: int = 10
-    learning_rate: float = 0.003
-    initial_std: float = 0.5
-    final_choice: str = "robust"
-    rescore_replicates: int = 1000
-    rescore_candidates: int = 4
-    restarts: int = 1
-    initial_screen: int = 0
-    start_from: str = "fittest"
-    fitness_dt_factors: tuple[int, ...] = (1,)
-    fitness_dt_rule: str = "worst"
-    explore_generations: int = 0
-    keep_restarts: int = 1
-    focus_replicates: int = 0
+    SECTION = "evolution"
+    DESCRIPTION = "the optimiser and the fitness it maximises"
 
-    def __post_init__(self) -> None:
-        _check_choice("evolution.strategy", self.strategy, STRATEGIES)
+    strategy: str = setting("mu_plus_lambda", """mu_plus_lambda (the seed's), evosax's cma_es, snes, open_es (open_es
+        needs an even population_size), or gradient (Adam on a score-function gradient; needs noise_strength > 0)""",
+                            choices=STRATEGIES)
+    population_size: int = setting(20, "individuals per generation (must exceed the number of parents)", minimum=2)
+    n_generations: int = setting(100, "generations of the optimiser", minimum=1)
+    mutation_std: float = setting(0.1, """mutation width of mu_plus_lambda, constant sampling width of open_es""",
+                                  minimum=0)
+    elite_fraction: float = setting(0.2, """share of the population kept as parents by mu_plus_lambda (at least
+        2)""", above=0, maximum=1)
+    fitness: str = setting("soft", "soft (kernel) or hard (plug-in) utility", choices=FITNESSES)
+    bandwidth: float = setting(0.1, "kernel bandwidth h of the soft utility", above=0)
+    common_random_numbers: bool = setting(False, "score every individual of a generation on the same replicates")
+    f_table_points: int = setting(0, """0 = exact f (default); n >= 2 = during training only, tabulate f at n points
+        and interpolate (1 is rejected by the engine at start-up)""", minimum=0,
+                                  allowed="must be 0 (exact f, the default) or an integer >= 2")
+    log_every: int = setting(10, """print a progress line every this many generations (changes no result; not
+        sweepable)""", minimum=1, neutral=True)
+    learning_rate: float = setting(0.003, "Adam step size of strategy gradient (used by it only)", above=0)
+    initial_std: float = setting(0.5, "starting search width of cma_es and snes, which adapt it", above=0)
+    final_choice: str = setting("robust", """robust (the final candidate with the best worst U at dt, dt / 4 and
+        dt / 16 on fresh tissues), flat (that worst U less how far the three spread beyond 0.03), rescored (the best at
+        dt on fresh tissues) or best_ever (the network with the best training score, the seed notebook's rule)""",
+                                choices=FINAL_CHOICES)
+    rescore_replicates: int = setting(1000, "fresh tissues on which every final candidate is re-scored", minimum=2)
+    rescore_candidates: int = setting(4, "fittest networks of the last generation among the final candidates",
+                                      minimum=1)
+    restarts: int = setting(1, """independent optimisations per run, side by side in one program; their final
+        candidates are pooled (restart 0 starts as the single run of the seed)""", minimum=1)
+    initial_screen: int = setting(0, """0, or the random networks scored at the start of each run (restart), of
+        which the fittest population_size start the search (at least population_size)""", minimum=0)
+    start_from: str = setting("fittest", """fittest (each restart from the fittest of its own initial_screen
+        networks) or pattern_classes (the screened networks pooled by the fate pattern each makes, up to symmetry;
+        restart k from the elite of the k-th best class)""", choices=STARTS)
+    fitness_dt_factors: tuple[int, ...] = setting((1,), """the fitness is the worst U of the same tissues (initial
+        states and Brownian path) integrated with dt divided by each factor; [1] = at dt only, [1, 4] = an f tuned to
+        the time step scores what it keeps at dt / 4 (each factor divides the largest)""", item_minimum=1,
+                                                  unique=True, allowed="must be a non-empty list of distinct "
+                                                  "integers >= 1, each dividing the largest (e.g. [1, 4])")
+    fitness_dt_rule: str = setting("worst", """worst (the worst U over fitness_dt_factors) or extrapolated (two
+        factors: the worse of U at the coarser step and U extrapolated to dt -> 0, for an error like sqrt(dt))""",
+                                   choices=DT_RULES)
+    explore_generations: int = setting(0, """0, or the first generations of every restart, with the fitness at dt
+        alone; then the keep_restarts restarts continue with the full fitness (ranked on fresh tissues by U at dt
+        and, with final_choice robust or flat, alternately by the final choice's score)""", minimum=0)
+    keep_restarts: int = setting(1, "restarts kept after explore_generations (at most restarts)", minimum=1)
+    focus_replicates: int = setting(0, """fresh tissues on which the restarts are ranked after explore_generations
+        (0: as many as rescore_replicates)""", minimum=0)
+
+    def _check(self) -> None:
         factors = self.fitness_dt_factors
-        allowed = "must be a non-empty list of distinct integers >= 1, each dividing the largest (e.g. [1, 4])"
-        if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
-            _fail("evolution.fitness_dt_factors", factors, allowed)
-        factors = tuple(factors)
-        if (not factors or any(not isinstance(k, int) or isinstance(k, bool) or k < 1 for k in factors)
-                or len(set(factors)) != len(factors) or any(max(factors) % k for k in factors)):
-            _fail("evolution.fitness_dt_factors", list(factors), allowed)
+        if any(max(factors) % k for k in factors):
+            _fail("evolution.fitness_dt_factors", list(factors), _field("fitness_dt_factors").metadata["allowed"])
         object.__setattr__(self, "fitness_dt_factors", tuple(sorted(factors)))
-        _check_choice("evolution.fitness_dt_rule", self.fitness_dt_rule, DT_RULES)
         if self.fitness_dt_rule == "extrapolated" and len(factors) != 2:
             _fail("evolution.fitness_dt_rule", self.fitness_dt_rule,
                   f"extrapolated needs exactly two fitness_dt_factors (e.g. [1, 4]), not {list(factors)}")
-        _check_int("evolution.population_size", self.population_size, 2)
-        _check_int("evolution.n_generations", self.n_generations, 1)
-        _check_real("evolution.mutation_std", self.mutation_std, low=0.0)
-        _check_real("evolution.elite_fraction", self.elite_fraction, low=0.0, low_open=True, high=1.0)
-        _check_choice("evolution.fitness", self.fitness, FITNESSES)
-        _check_real("evolution.bandwidth", self.bandwidth, low=0.0, low_open=True)
-        if not isinstance(self.common_random_numbers, bool):
-            _fail("evolution.common_random_numbers", self.common_random_numbers, "must be true or false")
-        points = self.f_table_points
-        if not isinstance(points, int) or isinstance(points, bool) or points < 0 or points == 1:
-            _fail("evolution.f_table_points", points, "must be 0 (exact f, the default) or an integer >= 2")
-        _check_int("evolution.log_every", self.log_every, 1)
-        _check_real("evolution.learning_rate", self.learning_rate, low=0.0, low_open=True)
-        _check_real("evolution.initial_std", self.initial_std, low=0.0, low_open=True)
-        _check_choice("evolution.final_choice", self.final_choice, FINAL_CHOICES)
-        _check_int("evolution.rescore_replicates", self.rescore_replicates, 2)
-        _check_int("evolution.rescore_candidates", self.rescore_candidates, 1)
-        _check_int("evolution.focus_replicates", self.focus_replicates, 0)
+        if self.f_table_points == 1:
+            _fail("evolution.f_table_points", self.f_table_points, _field("f_table_points").metadata["allowed"])
         if self.focus_replicates == 1:
             _fail("evolution.focus_replicates", self.focus_replicates,
                   "must be 0 (as many as rescore_replicates) or >= 2")
-        _check_int("evolution.restarts", self.restarts, 1)
-        _check_int("evolution.initial_screen", self.initial_screen, 0)
         if self.initial_screen and self.initial_screen < self.population_size:
             _fail("evolution.initial_screen", self.initial_screen,
                   f"must be 0 (no screening) or at least population_size ({self.population_size})")
-        _check_choice("evolution.start_from", self.start_from, STARTS)
         if self.start_from == "pattern_classes" and not self.initial_screen:
             _fail("evolution.initial_screen", self.initial_screen,
                   "must be > 0 with start_from pattern_classes (the classes come from the screened networks)")
-        _check_int("evolution.explore_generations", self.explore_generations, 0)
         if self.explore_generations >= self.n_generations:
             _fail("evolution.explore_generations", self.explore_generations,
                   f"must be less than n_generations ({self.n_generations}): 0 (no exploration phase) "
@@ -265,7 +311,6 @@ class EvolutionConfig:
         if self.explore_generations and self.restarts < 2:
             _fail("evolution.explore_generations", self.explore_generations,
                   "must be 0 with a single restart (exploration keeps the best of several restarts)")
-        _check_int("evolution.keep_restarts", self.keep_restarts, 1)
         if self.explore_generations and self.keep_restarts > self.restarts:
             _fail("evolution.keep_restarts", self.keep_restarts,
                   f"must be at most restarts ({self.restarts}): the restarts kept after exploration")
@@ -273,7 +318,7 @@ class EvolutionConfig:
             _fail("evolution.fitness_dt_factors", list(self.fitness_dt_factors),
                   "must be [1] with strategy gradient (its estimate follows the paths at dt only)")
         if self.strategy == "gradient" and self.f_table_points:
-            _fail("evolution.f_table_points", points,
+            _fail("evolution.f_table_points", self.f_table_points,
                   "must be 0 with strategy gradient (it differentiates the exact f)")
         if self.strategy == "open_es" and self.population_size % 2:
             _fail("evolution.population_size", self.population_size,
@@ -289,29 +334,33 @@ class EvolutionConfig:
         return max(2, int(self.population_size * self.elite_fraction))
 
 
+def _field(name: str) -> dataclasses.Field:
+    return EvolutionConfig.__dataclass_fields__[name]
+
+
 @dataclass(frozen=True)
-class EvaluationConfig:
+class EvaluationConfig(_Section):
     """Scoring a trained network on fresh replicates."""
 
-    n_replicates: int = 1000
-    n_shown: int = 30
+    SECTION = "evaluation"
+    DESCRIPTION = "scoring a trained network on fresh replicates"
 
-    def __post_init__(self) -> None:
-        _check_int("evaluation.n_replicates", self.n_replicates, 2)
-        _check_int("evaluation.n_shown", self.n_shown, 1)
+    n_replicates: int = setting(1000, "fresh replicates on which a trained network is scored", minimum=2)
+    n_shown: int = setting(30, "replicates drawn in trained_patterns.png", minimum=1)
 
 
-OUTPUT_NEUTRAL = {"evolution": ("log_every",)}
-"""Settings that change how a run reports progress, never its numbers."""
+
 TRAINING_SECTIONS = ("simulation", "network", "evolution")
 """The sections that determine a trained network (the evaluation section does not)."""
 
-_SECTIONS = {
-    "simulation": SimulationConfig,
-    "network": NetworkConfig,
-    "evolution": EvolutionConfig,
-    "evaluation": EvaluationConfig,
-}
+SECTIONS = {cls.SECTION: cls for cls in (SimulationConfig, NetworkConfig, EvolutionConfig, EvaluationConfig)}
+"""The sections of a run's settings, in the order of config.yaml."""
+OUTPUT_NEUTRAL = {name: tuple(f.name for f in fields(cls) if f.metadata.get("neutral"))
+                  for name, cls in SECTIONS.items() if any(f.metadata.get("neutral") for f in fields(cls))}
+"""Settings that change how a run reports progress, never its numbers (``setting(neutral=True)``)."""
+SWEEPABLE = tuple(f"{name}.{f.name}" for name, cls in SECTIONS.items() for f in fields(cls)
+                  if not f.metadata.get("neutral"))
+"""Every setting a sweep or a variant may set, as section.key (all but the OUTPUT_NEUTRAL ones)."""
 
 
 @dataclass(frozen=True)
@@ -336,13 +385,13 @@ class Config:
         for key, value in data.items():
             if key in ignore:
                 continue
-            if key not in _SECTIONS:
-                _fail(key, value, "unknown section; allowed: " + ", ".join(_SECTIONS))
+            if key not in SECTIONS:
+                _fail(key, value, "unknown section; allowed: " + ", ".join(SECTIONS))
             if value is None:
                 value = {}
             if not isinstance(value, Mapping):
                 _fail(key, value, "must be a mapping of settings")
-            section_cls = _SECTIONS[key]
+            section_cls = SECTIONS[key]
             names = {f.name for f in fields(section_cls)}
             for name in value:
                 if name not in names:
@@ -357,7 +406,7 @@ class Config:
         With ``sections``, only those sections, and without the OUTPUT_NEUTRAL settings.
         """
         out = {}
-        for name in sections or _SECTIONS:
+        for name in sections or SECTIONS:
             section = dataclasses.asdict(getattr(self, name))
             if sections is not None:
                 section = {k: v for k, v in section.items() if k not in OUTPUT_NEUTRAL.get(name, ())}
@@ -371,7 +420,7 @@ class Config:
 
     def evaluation_dict(self) -> dict[str, dict[str, Any]]:
         """The settings that determine an evaluation: ``to_dict`` without OUTPUT_NEUTRAL settings."""
-        return self.to_dict(sections=tuple(_SECTIONS))
+        return self.to_dict(sections=tuple(SECTIONS))
 
     def replace(self, dotted: Mapping[str, Any]) -> Config:
         """A copy with settings changed by dotted name, e.g. ``{"simulation.noise_strength": 0.05}``."""

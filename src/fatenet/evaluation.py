@@ -1,7 +1,7 @@
 """Scoring a trained network on fresh replicates, beside a random network (as the seed compares).
 
 ``evaluate(config, params, seed)`` draws ``evaluation.n_replicates`` new tissues from a key
-independent of training (``fold_in(PRNGKey(seed), EVALUATION_STREAM)``), for the trained
+independent of training (``fold_in(PRNGKey(seed), streams.EVALUATION)``), for the trained
 network and for a freshly initialised random one, and returns
 
 - ``metrics``: one row per network with the hard utility, its 95% bootstrap interval
@@ -43,6 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from . import artifacts, streams
 from .bounds import MAX_CELLS, utility_upper_bound
 from .config import Config, NetworkConfig, SimulationConfig
 from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, refined, simulate
@@ -50,9 +51,8 @@ from .neural_network import Network, lateral_inhibition_target, make_network
 from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
 
-EVALUATION_STREAM = 0x6576616C  # "eval": keeps evaluation keys apart from training keys
 CURVE_POINTS = 201
-DT_CHECKS = dict(zip(("utility_fine_dt", "utility_finest_dt"), DT_REFINEMENTS, strict=True))
+DT_CHECKS = artifacts.DT_COLUMNS
 """The time-step check: metric column -> factor by which dt is divided (dynamics.DT_REFINEMENTS)."""
 DT_CHECK_MAX_REPLICATES = 10_000
 """At most this many tissues per time-step check (they cost up to 16 times a normal simulation)."""
@@ -175,7 +175,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     if flat.size != model.n_params:
         raise ValueError(f"params have {flat.size} values but the {config.network.architecture} network of this "
                          f"config needs {model.n_params}")
-    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), EVALUATION_STREAM)
+    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), streams.EVALUATION)
     k_trained, k_init, k_random = jax.random.split(key, 3)
     random_flat = np.asarray(model.init_flat(k_init), dtype=np.float32)
 

@@ -32,6 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from . import artifacts
 from .io import atomic_path
 from .statistics import mean_ci95
 
@@ -257,7 +258,7 @@ def _group_colors(n: int) -> list:
 
 @_styled
 def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.PathLike,
-                          *, other_params: Sequence[str] = (), value_column: str = "utility_finest_dt",
+                          *, other_params: Sequence[str] = (), value_column: str = artifacts.HEADLINE,
                           baseline_column: str | None = "random_utility",
                           bound_column: str | None = "utility_bound",
                           other_dt_column: str | None = "utility",
@@ -346,7 +347,8 @@ def plot_utility_vs_param(summary_df: pd.DataFrame, param: str, path: str | os.P
     ax.set_xticklabels(values)
     ax.set_xlim(-0.6, len(values) - 0.4)
     ax.set_xlabel(param)
-    ax.set_ylabel("U of the trained network at dt / 16 (bits per cell)" if value_column == "utility_finest_dt"
+    finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE], spaced=True)
+    ax.set_ylabel(f"U of the trained network at {finest} (bits per cell)" if value_column == artifacts.HEADLINE
                   else f"{value_column} (bits per cell)")
     ax.set_title(f"Utility against {param}")
     ax.legend(loc="best", fontsize=8)

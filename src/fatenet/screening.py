@@ -19,7 +19,7 @@ they are the same whichever way they are used). Two ways to use them
 
 Every screened network is scored on ``simulation.n_replicates`` tissues at dt (the training
 fitness ``evolution.fitness``; the time-step factors are left to training) from
-``split(fold_in(sub, SCREEN_STREAM), M)``, where ``sub`` is the restart's initialisation key.
+``split(fold_in(sub, streams.SCREEN), M)``, where ``sub`` is the restart's initialisation key.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import streams
 from .bounds import symmetries
 from .config import Config
 from .dynamics import apply_threshold, simulate
@@ -35,7 +36,6 @@ from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
 from .neural_network import Network, make_network
 from .utility_function import utility
 
-SCREEN_STREAM = 0x7363  # "sc": keys the screening of initial candidates
 SCREEN_CHUNK = 512
 """Networks screened per compiled call (bounds the memory of the patterns brought to the host)."""
 
@@ -43,7 +43,7 @@ SCREEN_CHUNK = 512
 def screened_candidates(model: Network, run_key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
     """``(candidates (n, D), keys (n,))`` of the restart whose run key is ``run_key``."""
     _, sub = jax.random.split(run_key)
-    return model.init_population(sub, n), jax.random.split(jax.random.fold_in(sub, SCREEN_STREAM), n)
+    return model.init_population(sub, n), jax.random.split(jax.random.fold_in(sub, streams.SCREEN), n)
 
 
 def make_screen(model: Network, config: Config):

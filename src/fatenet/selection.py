@@ -20,7 +20,7 @@ candidates are:
 
 Every candidate is scored by the hard utility (the quantity the study reports) on the same
 tissues (common random numbers, so the comparison is not blurred by sampling), drawn from a
-key of their own, ``fold_in(PRNGKey(seed), RESCORE_STREAM)`` (the same tissues and Brownian paths
+key of their own, ``fold_in(PRNGKey(seed), streams.RESCORE)`` (the same tissues and Brownian paths
 at dt, dt / 4 and dt / 16: ``rescore``): disjoint from the training keys and from the evaluation's fresh
 replicates. ``final_choice: best_ever`` keeps the notebook's rule exactly.
 """
@@ -35,14 +35,13 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from . import streams
 from .config import Config
 from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, simulate_time_steps
 from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
 from .neural_network import make_network
 from .utility_function import utility
 
-RESCORE_STREAM = 0x72657363  # "resc": keys the re-scoring apart from training and evaluation
-FOCUS_STREAM = 0x666F6375  # "focu": the tissues that rank restarts after exploration (training.focus)
 SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
                      "rescore_score", "chosen")
 """rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust and flat); rescore_score: what is maximised."""
@@ -84,7 +83,7 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
 
 
 def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[int, ...] = (1,),
-            stream: int = RESCORE_STREAM, replicates: int | None = None) -> np.ndarray:
+            stream: int = streams.RESCORE, replicates: int | None = None) -> np.ndarray:
     """Hard U ``(K, len(factors))`` of every candidate (K, D) on the same ``replicates``
     (default ``rescore_replicates``) fresh tissues (key ``fold_in(PRNGKey(seed), stream)``),
     integrated with dt divided by each factor on the same Brownian path

@@ -34,11 +34,12 @@ import numpy as np
 import pandas as pd
 
 from . import checkpoint as _checkpoint
+from . import streams
 from .config import Config
 from .dynamics import DT_REFINEMENTS
 from .fitness import FitnessSettings, replicated_sharding
 from .screening import restart_populations
-from .selection import FOCUS_STREAM, TIME_STEP_CHOICES, choose_final, rescore, time_step_score
+from .selection import TIME_STEP_CHOICES, choose_final, rescore, time_step_score
 from .strategies import make_trainer
 
 HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
@@ -150,7 +151,7 @@ def focus(config: Config, seed: int, state, mean: Callable):
     """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
 
     Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as many
-    as ``rescore_replicates``) fresh tissues (key stream ``selection.FOCUS_STREAM``) by two
+    as ``rescore_replicates``) fresh tissues (key stream ``selection.streams.FOCUS``) by two
     measures: the hard U at dt, which the exploration trains on, and, where the final choice is
     ``robust`` or ``flat``, the final choice's own score (U at dt, dt / 4 and dt / 16 on the
     same Brownian paths, ``selection.time_step_score``); a restart's score is the better of its
@@ -171,10 +172,10 @@ def focus(config: Config, seed: int, state, mean: Callable):
     evo = config.evolution
     tissues = evo.focus_replicates or evo.rescore_replicates
     if evo.final_choice in TIME_STEP_CHOICES:
-        by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=FOCUS_STREAM, replicates=tissues).T
+        by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=streams.FOCUS, replicates=tissues).T
         measures = (by_dt[0], time_step_score(evo.final_choice, by_dt))
     else:
-        measures = (rescore(config, candidates, seed, (1,), stream=FOCUS_STREAM, replicates=tissues)[:, 0],)
+        measures = (rescore(config, candidates, seed, (1,), stream=streams.FOCUS, replicates=tissues)[:, 0],)
     rankings = []
     for measure in measures:
         scores = measure.reshape(-1, len(best)).max(axis=0)

@@ -6,26 +6,25 @@ from script_log import start
 
 start(snakemake.log[0])
 
-from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
+from fatenet import artifacts, io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
+from fatenet.study import with_neutral  # noqa: E402
 from fatenet.training import train  # noqa: E402
 from run_outputs import write_run  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-# log_every only paces progress lines, so it is read from the study config, not a rule param
-config = Config.from_dict(snakemake.params.settings).replace(
-    {"evolution.log_every": snakemake.config["evolution"]["log_every"]}
-)
+# log_every only paces progress lines, so it comes from the study config, not a rule param
+config = Config.from_dict(with_neutral(snakemake.params.settings, snakemake.config))
 seed = int(snakemake.params.seed)
-if Path(snakemake.output.params).with_suffix(".json") != Path(snakemake.output.sidecar):
-    raise RuntimeError("the params sidecar must sit beside params.npz as params.json")
+if io.sidecar_path(snakemake.output.params) != Path(snakemake.output.sidecar):
+    raise RuntimeError(f"the params sidecar must sit beside {artifacts.PARAMS} as {artifacts.SIDECAR}")
 
 # Checkpoints beside the outputs (not an output itself, so a killed job's checkpoint survives
 # Snakemake's clean-up of incomplete outputs and the rerun resumes from it).
 result = train(
     config,
     seed,
-    checkpoint=Path(snakemake.output.params).with_name("checkpoint.npz"),
+    checkpoint=Path(snakemake.output.params).with_name(artifacts.CHECKPOINT),
     checkpoint_every=int(snakemake.config["checkpoint_every"]),
 )
 write_run(

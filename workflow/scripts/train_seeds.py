@@ -6,13 +6,12 @@ start(snakemake.log[0])
 
 from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
+from fatenet.study import with_neutral  # noqa: E402
 from fatenet.training import train_seeds  # noqa: E402
 from run_outputs import write_run  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-config = Config.from_dict(snakemake.params.settings).replace(
-    {"evolution.log_every": snakemake.config["evolution"]["log_every"]}
-)
+config = Config.from_dict(with_neutral(snakemake.params.settings, snakemake.config))
 seeds = [int(seed) for seed in snakemake.params.seeds]
 results = train_seeds(config, seeds)
 outputs = zip(

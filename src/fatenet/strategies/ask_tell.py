@@ -3,11 +3,11 @@
 The random stream follows the seed notebook: ``key, sub = split(PRNGKey(seed))`` makes the
 initial population from ``split(sub, P)`` (``PRNGKey(seed)`` is the run key of restart 0;
 ``training.run_key``; with ``evolution.initial_screen`` = M, the P fittest of M networks
-from ``split(sub, M)``, each scored on ``split(fold_in(sub, SCREEN_STREAM), M)``: ``fatenet.screening``, which
+from ``split(sub, M)``, each scored on ``split(fold_in(sub, streams.SCREEN), M)``: ``fatenet.screening``, which
 also gives the starts of ``start_from: pattern_classes``), and every generation splits
 ``key, eval_key, mut_key = split(key, 3)``; individuals are evaluated with
 ``split(eval_key, P)`` (or all with ``eval_key`` under common random numbers), and the
-strategy samples with ``fold_in(eval_key, ASK_STREAM)`` and updates with ``mut_key``.
+strategy samples with ``fold_in(eval_key, streams.ASK)`` and updates with ``mut_key``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from .. import streams
 from ..config import Config, EvolutionConfig
 from ..fitness import FitnessSettings, make_population_fitness
 from ..neural_network import make_network
@@ -26,7 +27,6 @@ from .base import Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
 from .mu_plus_lambda import MuPlusLambda
 
-ASK_STREAM = 0x61736B  # "ask": keys a strategy's sampling apart from the evaluation keys
 ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES)
 """The ``evolution.strategy`` values served by ``make_strategy``."""
 
@@ -84,7 +84,7 @@ def ask_tell_trainer(config: Config) -> Trainer:
     def step(state: TrainState, settings: FitnessSettings, params):
         key, eval_key, mut_key = jax.random.split(state.key, 3)
         # The ask key is derived, not split, so mu_plus_lambda keeps the notebook's stream.
-        ask_key = jax.random.fold_in(eval_key, ASK_STREAM)
+        ask_key = jax.random.fold_in(eval_key, streams.ASK)
         population, strategy_state = strategy.ask(ask_key, state.strategy_state, params)
         keys = jnp.broadcast_to(eval_key, (pop_size, *eval_key.shape)) if crn else jax.random.split(eval_key, pop_size)
         result = evaluate(population, keys, settings)

@@ -47,6 +47,7 @@ from flax import struct
 from jax import lax, random
 from jax.scipy.stats import norm
 
+from .. import streams
 from ..config import Config, SimulationConfig
 from ..dynamics import (
     apply_threshold,
@@ -68,7 +69,6 @@ from .base import Trainer
 
 SCORE_GRID_POINTS = 129
 """Grid of sbar on which df/dθ is taken and linearly interpolated for the score (see batch_estimate)."""
-START_STREAM = 0x7374  # "st": keys the evaluation of the candidate starting networks
 
 
 @struct.dataclass
@@ -184,7 +184,7 @@ def gradient_trainer(config: Config) -> Trainer:
         else:
             n_start = evo.initial_screen or n_batches
             candidates = model.init_population(sub, n_start)
-            scores = population_fitness(candidates, random.split(random.fold_in(sub, START_STREAM), n_start),
+            scores = population_fitness(candidates, random.split(random.fold_in(sub, streams.START), n_start),
                                         settings)
             params = candidates[jnp.argmax(scores.fitness)]
         return GradientState(key=key, params=params, opt_state=optimiser.init(params), best_params=params,

@@ -1,0 +1,115 @@
+"""The study's JSON schema, generated from the settings' dataclasses (their one home).
+
+``workflow/schemas/config.schema.yaml`` is this module's ``schema_text()`` (``fatenet schema``
+prints it; a test fails when the committed file differs). Snakemake's ``validate`` reads it
+and fills in every ``default``, so a study file lists only what differs. Each setting's type,
+default, range, choices and description come from its ``config.setting`` field; the checks
+that tie settings together stay in the dataclasses and run when the workflow builds its run
+table. Every object lists its allowed keys in ``propertyNames`` (checked first, so an unknown
+key is reported together with the allowed ones) and forbids any other key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, fields
+from typing import Any
+
+import yaml
+
+from .config import SECTIONS, SWEEPABLE
+from .study import VARIANT_NAME, StudySettings
+
+HEADER = """\
+# JSON Schema (draft 2020-12, written in YAML) for a fatenet study configuration.
+#
+# GENERATED from the dataclasses in src/fatenet/config.py and src/fatenet/study.py: do not edit;
+# run `fatenet schema > workflow/schemas/config.schema.yaml` (tests/test_config_schema.py checks it).
+# Snakemake's validate() fills in every `default:` below, so a study file only lists what differs.
+"""
+
+_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean", "tuple[int, ...]": "array"}
+
+
+def field_schema(spec) -> dict[str, Any]:
+    """The JSON schema of one ``config.setting`` field."""
+    meta = spec.metadata
+    out: dict[str, Any] = {"description": meta["description"], "type": _TYPES[spec.type]}
+    if spec.type == "tuple[int, ...]":
+        out["minItems"] = 1
+        if meta.get("unique"):
+            out["uniqueItems"] = True
+        items: dict[str, Any] = {"type": "integer", "minimum": meta.get("item_minimum", 0)}
+        if "item_maximum" in meta:
+            items["maximum"] = meta["item_maximum"]
+        out["items"] = items
+    if spec.type == "str" and "choices" not in meta:
+        out["minLength"] = 1
+    if "minimum" in meta:
+        out["minimum"] = meta["minimum"]
+    if "above" in meta:
+        out["exclusiveMinimum"] = meta["above"]
+    if "maximum" in meta:
+        out["maximum"] = meta["maximum"]
+    if "choices" in meta:
+        out["enum"] = list(meta["choices"])
+    default = spec.default if spec.default is not MISSING else spec.default_factory()
+    out["default"] = list(default) if isinstance(default, tuple) else default
+    return out
+
+
+def _object(description: str, cls) -> dict[str, Any]:
+    names = [spec.name for spec in fields(cls)]
+    return {"description": description, "type": "object", "default": {}, "propertyNames": {"enum": names},
+            "additionalProperties": False, "properties": {spec.name: field_schema(spec) for spec in fields(cls)}}
+
+
+def study_schema() -> dict[str, Any]:
+    """The whole schema as a mapping: the study's own keys, the four sections, sweep and variants."""
+    study = fields(StudySettings)
+    properties: dict[str, Any] = {spec.name: field_schema(spec) for spec in study}
+    for name, cls in SECTIONS.items():
+        properties[name] = _object(cls.DESCRIPTION, cls)
+    properties["sweep"] = {
+        "description": "grid of section.key -> list of values; the study runs every grid point (cartesian product "
+                       "of the lists) with every seed",
+        "type": "object", "default": {}, "propertyNames": {"enum": list(SWEEPABLE)}, "additionalProperties": False,
+        "properties": {key: {"$ref": "#/$defs/sweep_of",
+                             "items": {"$ref": "#/properties/{}/properties/{}".format(*key.split("."))}}
+                       for key in SWEEPABLE},
+    }
+    properties["variants"] = {
+        "description": "named configurations compared side by side, each a mapping of section.key to a value "
+                       "applied over the study's settings (before the sweep); one run per variant, sweep point and "
+                       "seed, in folders variant~<name>/...",
+        "type": "object", "default": {}, "propertyNames": {"pattern": VARIANT_NAME},
+        "additionalProperties": {"type": "object", "propertyNames": {"$ref": "#/properties/sweep/propertyNames"},
+                                 "properties": {key: {"$ref": "#/properties/{}/properties/{}".format(*key.split("."))}
+                                                for key in SWEEPABLE}},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "description": "a fatenet study (seeds x sweep grid -> one training run each)",
+        "type": "object",
+        "propertyNames": {"enum": list(properties)},
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": {"sweep_of": {"description": "the values one swept parameter takes (a non-empty list without "
+                                              "repeats)", "type": "array", "minItems": 1, "uniqueItems": True}},
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Mappings as blocks, lists of plain values on one line."""
+
+
+def _list(dumper: yaml.SafeDumper, data: list):
+    flat = all(not isinstance(v, (dict, list)) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(list, _list)
+
+
+def schema_text() -> str:
+    """``study_schema()`` as the YAML text of ``workflow/schemas/config.schema.yaml``."""
+    return HEADER + yaml.dump(study_schema(), Dumper=_Dumper, sort_keys=False, width=110, default_flow_style=False)

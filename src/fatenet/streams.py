@@ -1,0 +1,14 @@
+"""The key streams: the numbers folded into a run's key to give each use of randomness its own keys.
+
+Every stream differs from the others, so the tissues that score a network in one role (training,
+re-scoring, ranking restarts, evaluation) never share initial states or noise with another role.
+"""
+
+ASK = 0x61736B  # "ask": a strategy's sampling, apart from the evaluation keys (strategies.ask_tell)
+START = 0x7374  # "st": the evaluation of the gradient trainer's candidate starting networks
+SCREEN = 0x7363  # "sc": the screening of initial candidates (fatenet.screening)
+RESCORE = 0x72657363  # "resc": re-scoring the final candidates (fatenet.selection)
+FOCUS = 0x666F6375  # "focu": the tissues that rank restarts after exploration (training.focus)
+EVALUATION = 0x6576616C  # "eval": the fresh tissues of the evaluation (fatenet.evaluation)
+
+ALL = {"ask": ASK, "start": START, "screen": SCREEN, "rescore": RESCORE, "focus": FOCUS, "evaluation": EVALUATION}
