@@ -199,8 +199,8 @@ def main(argv=None) -> dict:
 
     # fatenet: one jitted call per generation; exact f, then the opt-in tabulated approximation.
     def fatenet_generation_timer(cfg):
-        init, step, _ = make_generation_step(cfg)
-        state = {"s": init(args.seed)}
+        init, step, *_ = make_generation_step(cfg)
+        state = {"s": init([args.seed])}
 
         def fatenet_generation():
             state["s"], record = step(state["s"])

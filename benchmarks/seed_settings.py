@@ -24,8 +24,8 @@ def seconds_per_generation(config, repeats: int) -> float:
 
     from fatenet.training import make_generation_step
 
-    init, step, _ = make_generation_step(config)
-    state, out = step(init(0))  # warm-up: compiles
+    init, step, *_ = make_generation_step(config)
+    state, out = step(init([0]))  # warm-up: compiles
     jax.block_until_ready((state, out))
     times = []
     for _ in range(repeats):

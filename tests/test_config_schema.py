@@ -89,7 +89,8 @@ BAD = {
     "gradient without noise": ("evolution: {strategy: gradient, fitness_dt_factors: [1], fitness_dt_rule: worst}\n"
                                "sweep: {simulation.noise_strength: [0.1, 0.0]}",
                                ["simulation.noise_strength = 0.0", "with evolution.strategy gradient"]),
-    "no children": ("evolution: {population_size: 2}", ["evolution.population_size = 2", "number of parents"]),
+    "no children": ("evolution: {strategy: mu_plus_lambda, population_size: 2}",
+                    ["evolution.population_size = 2", "number of parents"]),
     "sweep point with t_final < dt": ("sweep: {simulation.t_final: [2.0, 0.001]}",
                                       ["simulation.t_final = 0.001", "must be >= simulation.dt",
                                        "at sweep point simulation.t_final = 0.001"]),

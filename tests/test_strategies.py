@@ -51,3 +51,23 @@ def test_strategy_runs_the_cell_problem_deterministically(name, architecture, n_
     # best of a step's batch means).
     per_generation = a.history["mean_fitness" if name == "gradient" else "best_fitness"]
     assert a.best_ever_fitness == pytest.approx(per_generation.max())
+
+
+def test_every_strategy_name_has_a_trainer_and_a_settings_check():
+    from fatenet.config import STRATEGIES
+    from fatenet.strategies import SETTINGS_CHECKS, TRAINERS
+
+    assert list(TRAINERS) == list(SETTINGS_CHECKS) == list(STRATEGIES)
+
+
+def test_a_strategy_checks_only_the_settings_it_reads():
+    """The parent-count rule is mu_plus_lambda's (the one that reads elite_fraction), not CMA-ES's."""
+    from fatenet.config import Config, ConfigError
+
+    many_parents = {"population_size": 4, "elite_fraction": 1.0}
+    assert Config.from_dict({"evolution": {"strategy": "cma_es", **many_parents}}).evolution.n_parents == 4
+    with pytest.raises(ConfigError, match=r"population_size = 4: must exceed the number of parents .* = 4"):
+        Config.from_dict({"evolution": {"strategy": "mu_plus_lambda", **many_parents}})
+    with pytest.raises(ConfigError, match=r"population_size = 5: must be even with strategy open_es"):
+        Config.from_dict({"evolution": {"strategy": "open_es", "population_size": 5}})
+    assert Config.from_dict({"evolution": {"strategy": "snes", "population_size": 5}}).evolution.population_size == 5

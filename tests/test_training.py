@@ -35,8 +35,8 @@ def test_history_rows_are_the_statistics_of_each_generation():
 
     h = train(tiny_config(), 3, progress=False).history
     assert h["generation"].tolist() == [0, 1, 2]
-    init, step, _ = make_generation_step(tiny_config())
-    state, out = step(init(3), 3)
+    init, step, *_ = make_generation_step(tiny_config())
+    state, out = step(init([3]), 3)
     fitness = np.asarray(out["fitness"], np.float64)  # (generation, individual)
     np.testing.assert_array_equal(h["best_fitness"], fitness.max(axis=1))
     np.testing.assert_allclose(h["mean_fitness"], fitness.mean(axis=1), rtol=1e-12)
@@ -203,11 +203,11 @@ def test_restarts_run_side_by_side_and_pool_their_candidates(strategy):
     from fatenet.training import make_generation_step
 
     single_cfg = tiny_config(evolution={"strategy": strategy})
-    init, step, _ = make_generation_step(single_cfg)
-    _, single = step(init(6), 3)
+    init, step, *_ = make_generation_step(single_cfg)
+    _, single = step(init([6]), 3)
     both_cfg = tiny_config(evolution={"strategy": strategy, "restarts": 2})
-    init2, step2, _ = make_generation_step(both_cfg)
-    _, both = step2(init2(6), 3)
+    init2, step2, *_ = make_generation_step(both_cfg)
+    _, both = step2(init2([6]), 3)
     fitness = np.asarray(both["fitness"])  # (generation, restart, individual)
     np.testing.assert_allclose(fitness[0, 0], np.asarray(single["fitness"])[0], atol=1e-5)
     assert not np.allclose(fitness[:, 1], fitness[:, 0])
@@ -236,9 +236,9 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     on = cfg.replace({"evolution.rescore_replicates": focus_replicates or 40})  # the focus tissues
     populations, classes = start_populations(cfg, 3)
     assert len(set(classes)) == len(classes) == 3  # three restarts in three pattern classes
-    init, step, mean = make_generation_step(cfg, explore=True)
-    explored, _ = step(init(3, populations=populations), 2)
-    explored = jax.device_get(explored)
+    init, step, mean, *_ = make_generation_step(cfg, explore=True)
+    explored, _ = step(init([3], populations=[populations]), 2)
+    explored = jax.device_get(explored)  # one seed: the restarts' axis only
     best, centres = np.asarray(explored.best_params), np.asarray(mean(explored))
     # on the focus tissues, the better of best and mean: U at dt, and the final choice's score
     # (robust: the worst of dt, dt / 4, dt / 16); kept: the best by the first, then the best by the second

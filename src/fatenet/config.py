@@ -34,8 +34,11 @@ class ConfigError(ValueError):
     """An invalid setting: the message names the key, the value and what is allowed."""
 
 
-def _fail(key: str, value: Any, allowed: str) -> None:
+def fail(key: str, value: Any, allowed: str) -> None:
+    """Raise the ConfigError of setting ``key`` = ``value``, saying what is ``allowed``."""
     raise ConfigError(f"invalid setting {key} = {value!r}: {allowed}")
+
+
 
 
 def _is_number(value: Any) -> bool:
@@ -102,15 +105,15 @@ def _check_field(section: str, spec: dataclasses.Field, value: Any) -> Any:
         ok = isinstance(value, bool)
     else:  # tuple[int, ...]
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            _fail(key, value, allowed)
+            fail(key, value, allowed)
         value = tuple(value)
         ok = (bool(value) and all(_is_int(v) and meta.get("item_minimum", 0) <= v <= meta.get("item_maximum", math.inf)
                                   for v in value)
               and (not meta.get("unique") or len(set(value)) == len(value)))
         if not ok:
-            _fail(key, list(value), allowed)
+            fail(key, list(value), allowed)
     if not ok:
-        _fail(key, value, allowed)
+        fail(key, value, allowed)
     return value
 
 
@@ -146,7 +149,7 @@ class SimulationConfig(_Section):
 
     def _check(self) -> None:
         if self.t_final < self.dt:
-            _fail("simulation.t_final", self.t_final, f"must be >= simulation.dt ({self.dt})")
+            fail("simulation.t_final", self.t_final, f"must be >= simulation.dt ({self.dt})")
 
     @property
     def n_steps(self) -> int:
@@ -288,45 +291,32 @@ class EvolutionConfig(_Section):
     def _check(self) -> None:
         factors = self.fitness_dt_factors
         if any(max(factors) % k for k in factors):
-            _fail("evolution.fitness_dt_factors", list(factors), _field("fitness_dt_factors").metadata["allowed"])
+            fail("evolution.fitness_dt_factors", list(factors), _field("fitness_dt_factors").metadata["allowed"])
         object.__setattr__(self, "fitness_dt_factors", tuple(sorted(factors)))
         if self.fitness_dt_rule == "extrapolated" and len(factors) != 2:
-            _fail("evolution.fitness_dt_rule", self.fitness_dt_rule,
+            fail("evolution.fitness_dt_rule", self.fitness_dt_rule,
                   f"extrapolated needs exactly two fitness_dt_factors (e.g. [1, 4]), not {list(factors)}")
         if self.f_table_points == 1:
-            _fail("evolution.f_table_points", self.f_table_points, _field("f_table_points").metadata["allowed"])
+            fail("evolution.f_table_points", self.f_table_points, _field("f_table_points").metadata["allowed"])
         if self.focus_replicates == 1:
-            _fail("evolution.focus_replicates", self.focus_replicates,
+            fail("evolution.focus_replicates", self.focus_replicates,
                   "must be 0 (as many as rescore_replicates) or >= 2")
         if self.initial_screen and self.initial_screen < self.population_size:
-            _fail("evolution.initial_screen", self.initial_screen,
+            fail("evolution.initial_screen", self.initial_screen,
                   f"must be 0 (no screening) or at least population_size ({self.population_size})")
         if self.start_from == "pattern_classes" and not self.initial_screen:
-            _fail("evolution.initial_screen", self.initial_screen,
+            fail("evolution.initial_screen", self.initial_screen,
                   "must be > 0 with start_from pattern_classes (the classes come from the screened networks)")
         if self.explore_generations >= self.n_generations:
-            _fail("evolution.explore_generations", self.explore_generations,
+            fail("evolution.explore_generations", self.explore_generations,
                   f"must be less than n_generations ({self.n_generations}): 0 (no exploration phase) "
                   "or the generations before the best restarts are kept")
         if self.explore_generations and self.restarts < 2:
-            _fail("evolution.explore_generations", self.explore_generations,
+            fail("evolution.explore_generations", self.explore_generations,
                   "must be 0 with a single restart (exploration keeps the best of several restarts)")
         if self.explore_generations and self.keep_restarts > self.restarts:
-            _fail("evolution.keep_restarts", self.keep_restarts,
+            fail("evolution.keep_restarts", self.keep_restarts,
                   f"must be at most restarts ({self.restarts}): the restarts kept after exploration")
-        if self.strategy == "gradient" and self.fitness_dt_factors != (1,):
-            _fail("evolution.fitness_dt_factors", list(self.fitness_dt_factors),
-                  "must be [1] with strategy gradient (its estimate follows the paths at dt only)")
-        if self.strategy == "gradient" and self.f_table_points:
-            _fail("evolution.f_table_points", self.f_table_points,
-                  "must be 0 with strategy gradient (it differentiates the exact f)")
-        if self.strategy == "open_es" and self.population_size % 2:
-            _fail("evolution.population_size", self.population_size,
-                  "must be even with strategy open_es (it samples antithetic pairs)")
-        if self.n_parents >= self.population_size:
-            _fail("evolution.population_size", self.population_size,
-                  f"must exceed the number of parents max(2, int(population_size * elite_fraction)) "
-                  f"= {self.n_parents}, so that children are made")
 
     @property
     def n_parents(self) -> int:
@@ -373,9 +363,11 @@ class Config:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     def __post_init__(self) -> None:
-        if self.evolution.strategy == "gradient" and self.simulation.noise_strength <= 0:
-            _fail("simulation.noise_strength", self.simulation.noise_strength,
-                  "must be > 0 with evolution.strategy gradient (its gradient comes from the noise's density)")
+        # each strategy checks the settings it reads, in its own file (imported here, not at the
+        # top: the strategies build on this module)
+        from .strategies import check_settings
+
+        check_settings(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None = None, *, ignore: tuple[str, ...] = ()) -> Config:
@@ -386,16 +378,16 @@ class Config:
             if key in ignore:
                 continue
             if key not in SECTIONS:
-                _fail(key, value, "unknown section; allowed: " + ", ".join(SECTIONS))
+                fail(key, value, "unknown section; allowed: " + ", ".join(SECTIONS))
             if value is None:
                 value = {}
             if not isinstance(value, Mapping):
-                _fail(key, value, "must be a mapping of settings")
+                fail(key, value, "must be a mapping of settings")
             section_cls = SECTIONS[key]
             names = {f.name for f in fields(section_cls)}
             for name in value:
                 if name not in names:
-                    _fail(f"{key}.{name}", value[name],
+                    fail(f"{key}.{name}", value[name],
                           f"unknown key; allowed keys in {key}: " + ", ".join(sorted(names)))
             sections[key] = section_cls(**value)
         return cls(**sections)
@@ -428,6 +420,6 @@ class Config:
         for key, value in dotted.items():
             section, _, name = key.partition(".")
             if section not in data or name not in data[section]:
-                _fail(key, value, "unknown parameter; use section.key, e.g. simulation.noise_strength")
+                fail(key, value, "unknown parameter; use section.key, e.g. simulation.noise_strength")
             data[section][name] = value
         return Config.from_dict(data)

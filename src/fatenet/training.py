@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from . import streams
 from .config import Config
 from .dynamics import DT_REFINEMENTS
 from .fitness import FitnessSettings, replicated_sharding
+from .progress import Progress
 from .screening import restart_populations
 from .selection import TIME_STEP_CHOICES, choose_final, rescore, time_step_score
 from .strategies import make_trainer
@@ -62,9 +62,11 @@ it trained on after the exploration phase (always true without one)."""
 
 
 class GenerationStep(NamedTuple):
-    init: Callable  # init(seed, restored=None, populations=None) -> state on the devices
+    init: Callable  # init(seeds, restored=None, populations=None) -> state on the devices
     step: Callable  # step(state, n=1) -> (state, per-individual arrays of n generations, stacked); jitted
-    mean: Callable  # mean(state) -> the optimiser's centre (D,) or None
+    mean: Callable  # mean(run state) -> the optimiser's centre (D,) or None
+    full: Callable  # full(tree, lead=0) -> the host tree with both run axes (seed, restart) after ``lead`` axes
+    pack: Callable  # pack(tree) -> the inverse of full (lead 0): the axes ``step`` vmaps
 
 
 def generation_record(out: dict) -> dict:
@@ -94,48 +96,80 @@ def run_key(seed: int, restart: int = 0) -> jax.Array:
     return key if restart == 0 else jax.random.fold_in(key, restart)
 
 
-def make_generation_step(config: Config, *, batched: bool = False, explore: bool = False) -> GenerationStep:
-    """``init(seed) -> state``, ``step(state, n) -> (state, records)`` (jitted), ``mean(state)``.
+def make_generation_step(config: Config, *, n_seeds: int = 1, explore: bool = False) -> GenerationStep:
+    """``init(seeds) -> state``, ``step(state, n) -> (state, records)`` (jitted), ``mean(state)``.
 
-    ``step`` runs ``n`` generations (default 1) in one compiled ``lax.scan``, so the host
-    waits for the device once per ``n`` generations; each record array gets a leading axis of
-    length ``n``. The trainer is ``strategies.make_trainer``'s for ``evolution.strategy``.
-    With ``batched`` (a list of seeds to ``init``) or ``evolution.restarts`` > 1, the state
-    and records carry a run axis after the generation axis: the runs of every seed, restart by
-    restart (``run_key``), advance together in one vmapped program. ``init``'s
-    ``populations`` (one per run) are the restarts' starts (``start_populations``).
-    ``explore``: the exploration phase's step (the fitness at dt alone).
+    The state holds every run of ``n_seeds`` seeds x ``evolution.restarts`` restarts
+    (``run_key``), and ``step`` runs ``n`` generations (default 1) in one compiled ``lax.scan``,
+    so the host waits for the device once per ``n`` generations; each record array gets a
+    leading generation axis. The trainer is ``strategies.make_trainer``'s for
+    ``evolution.strategy``; one generation is vmapped over the restarts when there are several and
+    over the seeds when there are several, and the state carries just those axes (a single run is
+    the unbatched program: a size-one axis changes how XLA lays out the arithmetic, and CMA-ES turns
+    those last bits into another path). ``full`` gives any state or record both axes, seed then
+    restart, on the host. ``init``'s ``populations`` (per seed, per restart) are the restarts'
+    starts (``start_populations``). ``explore``: the exploration phase's step (the fitness at dt alone).
     """
     if explore:
         config = config.replace({"evolution.fitness_dt_factors": [1], "evolution.fitness_dt_rule": "worst"})
     init, one_generation, hyper, mean = make_trainer(config)
     settings = FitnessSettings.from_configs(config.simulation, config.evolution)
     restarts = config.evolution.restarts
-    vmapped = batched or restarts > 1
+    over_seeds, over_restarts = n_seeds > 1, restarts > 1
 
     # On several devices every carried array stays replicated, so step compiles once.
     placement = replicated_sharding()
 
-    def init_placed(seed, restored=None, populations=None):
-        """The initial state of ``seed`` (a list of seeds if batched), or ``restored``, on the devices."""
+    def full(tree, lead=0):
+        """A host tree (numpy) with the axes seed and restart after ``lead`` leading axes."""
+        def grow(leaf):
+            leaf = np.asarray(leaf)
+            if not over_seeds:
+                leaf = np.expand_dims(leaf, lead)
+            return leaf if over_restarts else np.expand_dims(leaf, lead + 1)
+        return jax.tree_util.tree_map(grow, tree)
+
+    def pack(tree):
+        """``full``'s inverse: only the vmapped axes (none for one seed with one restart)."""
+        def shrink(leaf):
+            if not over_restarts:
+                leaf = leaf[:, 0]
+            return leaf if over_seeds else leaf[0]
+        return jax.tree_util.tree_map(shrink, tree)
+
+    def init_placed(seeds, restored=None, populations=None):
+        """The initial state of ``seeds``, or ``restored`` (a ``full`` tree), on the devices."""
         if restored is not None:
-            state = restored
+            state = pack(restored)
         else:
-            seeds = [int(s) for s in seed] if batched else [int(seed)]
-            keys = [run_key(s, k) for s in seeds for k in range(restarts)]
-            starts = populations if populations is not None else [None] * len(keys)
-            states = [init(k, p) for k, p in zip(keys, starts, strict=True)]
-            state = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *states) if vmapped else states[0]
+            seeds = [int(s) for s in seeds]
+            starts = populations if populations is not None else [[None] * restarts for _ in seeds]
+            runs = [[init(run_key(seed, k), population) for k, population in enumerate(pops)]
+                    for seed, pops in zip(seeds, starts, strict=True)]
+            if over_restarts:
+                runs = [[_stack(per_seed)] for per_seed in runs]
+            state = _stack([per_seed[0] for per_seed in runs]) if over_seeds else runs[0][0]
         return state if placement is None else jax.device_put(state, placement)
 
-    if vmapped:
+    if over_restarts:
+        one_generation = jax.vmap(one_generation, in_axes=(0, None, None))
+    if over_seeds:
         one_generation = jax.vmap(one_generation, in_axes=(0, None, None))
 
     def generations(state, settings, hyper, n):
         return jax.lax.scan(lambda carry, _: one_generation(carry, settings, hyper), state, None, length=n)
 
     run = jax.jit(generations, static_argnums=3, out_shardings=placement)
-    return GenerationStep(init_placed, lambda state, n=1: run(state, settings, hyper, int(n)), mean)
+    return GenerationStep(init_placed, lambda state, n=1: run(state, settings, hyper, int(n)), mean, full, pack)
+
+
+def _stack(trees: list):
+    return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *trees)
+
+
+def _part(tree, index):
+    """``tree`` at ``index`` of its leading axis (or axes, with a tuple)."""
+    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
 
 
 def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]]:
@@ -212,47 +246,10 @@ def generation_blocks(start: int, stop: int, size: int):
         gen = end
 
 
-class _Progress:
-    """Progress lines every ``every`` generations; an in-place bar only on a terminal."""
-
-    def __init__(self, total: int, every: int, stream=None, enabled: bool | None = None):
-        self.total, self.every = total, every
-        self.stream = stream or sys.stdout
-        self.enabled = True if enabled is None else enabled
-        self.tty = self.enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.last = time.perf_counter()
-        self.first = True
-
-    def update(self, gen: int, record: dict, per_gen: float) -> None:
-        """Report generation ``gen`` (``per_gen``: seconds per generation of its block)."""
-        if not self.enabled:
-            return
-        done = gen + 1
-        if self.tty:
-            filled = int(30 * done / self.total)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} "
-                              f"best-ever {float(record['best_ever_fitness']):+.4f}")
-        if gen % self.every == 0 or done == self.total:
-            prefix = "\r" if self.tty else ""
-            self.stream.write(f"{prefix}gen {gen:4d}/{self.total}  best {float(record['best_fitness']):+.4f}  "
-                              f"mean {float(record['mean_fitness']):+.4f}  "
-                              f"best-ever {float(record['best_ever_fitness']):+.4f}  {per_gen:.3f} s/gen"
-                              + (" (incl. compile)" if self.first else "") + "\n")
-            self.first = False
-        self.stream.flush()
-
-    def block(self, first: int, records: list[dict]) -> None:
-        """Report the generations ``first, first + 1, ...`` of one block, just run."""
-        now = time.perf_counter()
-        per_gen, self.last = (now - self.last) / max(len(records), 1), now
-        for i, record in enumerate(records):
-            self.update(first + i, record, per_gen)
-
-
 def train(config: Config, seed: int, *, progress: bool | None = None, stream=None,
           checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10,
           generations_per_call: int | None = None) -> TrainResult:
-    """Evolve ``config.evolution.n_generations`` generations from ``seed``; see the module doc.
+    """Evolve ``config.evolution.n_generations`` generations from ``seed``: ``train_seeds`` of one seed.
 
     With ``checkpoint`` (a path), the training state is saved there every ``checkpoint_every``
     generations, a run finding a checkpoint of the same config and seed resumes from it (ending
@@ -263,62 +260,90 @@ def train(config: Config, seed: int, *, progress: bool | None = None, stream=Non
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"invalid seed {seed!r}: must be an integer")
+    return train_seeds(config, [int(seed)], progress=progress, stream=stream, checkpoint=checkpoint,
+                       checkpoint_every=checkpoint_every, generations_per_call=generations_per_call)[0]
+
+
+def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=None,
+                checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10,
+                generations_per_call: int | None = None) -> list[TrainResult]:
+    """Train every seed of ``seeds`` in one program (module doc); one result per seed, in order.
+
+    The runs of all seeds and restarts advance together (``make_generation_step``: a seed axis
+    and a restart axis). Each seed's random stream is its own, so a seed gives the same result
+    alone (``train``) as among others up to floating-point rounding of the batched arithmetic
+    (several seeds compile to other arithmetic than one, and a search turns its last bits into
+    another path). Meant for GPUs, where one process can keep many seeds busy; on a CPU separate
+    jobs are as fast. Checkpoints (see ``train``) are kept for a single seed only.
+    """
+    seeds = list(seeds)
+    if not seeds or any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) for s in seeds):
+        raise ValueError(f"invalid seeds {seeds!r}: must be a non-empty list of integers")
+    seeds = [int(s) for s in seeds]
+    if checkpoint is not None and len(seeds) != 1:
+        raise ValueError(f"a checkpoint holds one run: train {len(seeds)} seeds without one, or one seed at a time")
     if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
         raise ValueError(f"invalid checkpoint_every {checkpoint_every!r}: must be an integer >= 1")
-    seed = int(seed)
     evo = config.evolution
-    block = generations_per_call or min(evo.log_every, checkpoint_every if checkpoint is not None else evo.log_every)
-    steps = {explore: make_generation_step(config, explore=explore) for _, _, explore in phases(config)}
-    init, _, mean = next(iter(steps.values()))
     n_gen = evo.n_generations
-    populations, classes = start_populations(config, seed)
-    state = init(seed, populations=populations)
-    kept = np.arange(evo.restarts)
-    columns = {name: [] for name in HISTORY_COLUMNS[1:]}
+    block = generations_per_call or min(evo.log_every, checkpoint_every if checkpoint is not None else evo.log_every)
+    steps = {explore: make_generation_step(config, n_seeds=len(seeds), explore=explore)
+             for _, _, explore in phases(config)}
+    init, _, mean, full, pack = next(iter(steps.values()))
+    starts = [start_populations(config, seed) for seed in seeds]
+    state = init(seeds, populations=None if starts[0][0] is None else [pops for pops, _ in starts])
+    kept = [np.arange(evo.restarts) for _ in seeds]
+    columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
     start = 0
-    ident = _checkpoint.identity(config.training_dict(), seed)
     if checkpoint is not None:
+        ident = _checkpoint.identity(config.training_dict(), seeds[0])
         # up to the end of the exploration phase a checkpoint holds every restart, then the kept ones
         explored = evo.explore_generations
 
         def template(generation):
-            return state if not explored or generation <= explored else jax.tree_util.tree_map(
-                lambda leaf: leaf[:evo.keep_restarts], state)
+            return state if not explored or generation <= explored else pack(jax.tree_util.tree_map(
+                lambda leaf: leaf[:, :evo.keep_restarts], full(jax.device_get(state))))
 
         resumed = _checkpoint.load(checkpoint, template, ident, stream=stream)
         if resumed is not None:
             restored, saved, start = resumed
-            state = init(seed, restored)
-            columns = {name: list(saved[name]) for name in columns}
-            kept = saved.get("kept_restarts", kept)
+            state = init(seeds, full(restored))
+            columns = [{name: list(saved[name]) for name in columns[0]}]
+            kept = [saved.get("kept_restarts", kept[0])]
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
-    bar = _Progress(n_gen, evo.log_every, stream, progress)
+    bar = Progress(n_gen, evo.log_every, stream, progress)
     for first_gen, end_gen, explore in phases(config):
         if end_gen <= start:
             continue
-        if not explore and evo.explore_generations:
-            if start <= evo.explore_generations:  # (a checkpoint after this point holds the kept restarts)
-                state, kept = focus(config, seed, state, mean)
-                state = init(seed, state)
-        step = steps[explore].step
+        if not explore and evo.explore_generations and start <= evo.explore_generations:
+            # (a checkpoint after this point holds the kept restarts)
+            host = full(jax.device_get(state))
+            focused = [focus(config, seed, _part(host, i), mean) for i, seed in enumerate(seeds)]
+            kept = [k for _, k in focused]
+            state = init(seeds, _stack([part for part, _ in focused]))
         for first, end in generation_blocks(max(start, first_gen), end_gen, block):
-            state, out = step(state, end - first)
-            out = jax.device_get(out)
-            generation = [{k: v[i] for k, v in out.items()} for i in range(end - first)]
-            if evo.restarts > 1:  # the restarts' individuals make one population in the history
-                generation = [pooled(g) for g in generation]
-            records = [generation_record(g) for g in generation]
-            for record in records:
-                for name in columns:
-                    columns[name].append(record[name])
-            bar.block(first, records)
+            state, out = steps[explore].step(state, end - first)
+            out = full(jax.device_get(out), lead=1)  # arrays (generation, seed, restart, ...)
+            summary = []
+            for g in range(end - first):
+                # a seed's restarts make one population in its history
+                records = [generation_record(pooled(_part(out, (g, i)))) for i in range(len(seeds))]
+                for cols, record in zip(columns, records, strict=True):
+                    for name in cols:
+                        cols[name].append(record[name])
+                summary.append(records[0] if len(seeds) == 1 else
+                               {name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
+                               | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
+            bar.block(first, summary)
             if checkpoint is not None and end < n_gen and end % checkpoint_every == 0:
-                _checkpoint.save(checkpoint, jax.device_get(state), columns | {"kept_restarts": kept}, end, ident)
-    result = _finish(config, seed, jax.device_get(state), {k: v[-1] for k, v in out.items()}, mean, columns,
-                     _restart_table(classes, kept))
+                _checkpoint.save(checkpoint, jax.device_get(state), columns[0] | {"kept_restarts": kept[0]}, end, ident)
+    state = full(jax.device_get(state))
+    last = _part(out, -1)
+    results = [_finish(config, seed, _part(state, i), _part(last, i), mean, columns[i],
+                       _restart_table(starts[i][1], kept[i])) for i, seed in enumerate(seeds)]
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
-    return result
+    return results
 
 
 def _restart_table(classes: list[str], kept: np.ndarray) -> pd.DataFrame:
@@ -327,21 +352,16 @@ def _restart_table(classes: list[str], kept: np.ndarray) -> pd.DataFrame:
 
 
 def _finish(config: Config, seed: int, state, last: dict, mean: Callable, columns: dict,
-            restarts: pd.DataFrame | None = None) -> TrainResult:
+            restarts: pd.DataFrame) -> TrainResult:
     """The run's result: the final network chosen among the candidates (``fatenet.selection``).
 
-    With restarts, ``state`` and ``last`` carry a leading axis of the restarts still training;
-    every one's best network and mean are candidates (named by its restart number), and its
-    last generation joins the pooled one.
+    ``state`` and ``last`` (its last generation) carry a leading axis of the restarts still
+    training; every one's best network and mean are candidates (named by its restart number
+    when there are several), and its last generation joins the pooled one.
     """
-    if restarts is None:
-        restarts = _restart_table([""] * config.evolution.restarts, np.arange(config.evolution.restarts))
     names = restarts["restart"][restarts["kept"]].to_numpy()
-    if config.evolution.restarts > 1:
-        runs = [jax.tree_util.tree_map(lambda leaf, k=k: leaf[k], state) for k in range(len(names))]
-        last = pooled(last)
-    else:
-        runs = [state]
+    runs = [_part(state, k) for k in range(len(names))]
+    last = pooled(last)
     centres = [mean(run) for run in runs]
     choice = choose_final(config, seed, [run.best_params for run in runs], [run.best_fitness for run in runs],
                           last["population"], last["fitness"],
@@ -356,66 +376,3 @@ def _history_frame(columns: dict[str, list]) -> pd.DataFrame:
     history = pd.DataFrame({name: np.array(values) for name, values in columns.items()})
     history.insert(0, "generation", np.arange(len(history), dtype=np.int64))
     return history.astype({c: np.float64 for c in HISTORY_COLUMNS[1:-1]} | {"n_invalid": np.int64})
-
-
-def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=None) -> list[TrainResult]:
-    """``train`` for several seeds in one vmapped program (one result per seed, in order).
-
-    Each seed's random stream is the one ``train`` uses, so the results agree with separate
-    runs up to floating-point rounding of the batched arithmetic (measured: bit-identical
-    where ``train`` vmaps at least two restarts; a run axis of one, e.g. ``keep_restarts: 1``,
-    compiles to other arithmetic, and a search turns its last bits into another path). Meant for GPUs, where one
-    process can keep many seeds busy; on a CPU separate jobs are as fast. No checkpoints.
-    """
-    seeds = list(seeds)
-    if not seeds or any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) for s in seeds):
-        raise ValueError(f"invalid seeds {seeds!r}: must be a non-empty list of integers")
-    evo = config.evolution
-    steps = {explore: make_generation_step(config, batched=True, explore=explore)
-             for _, _, explore in phases(config)}
-    init, _, mean = next(iter(steps.values()))
-    starts = [start_populations(config, int(seed)) for seed in seeds]
-    populations = None if starts[0][0] is None else [p for pops, _ in starts for p in pops]
-    state = init(seeds, populations=populations)
-    per_seed = evo.restarts
-    kept = [np.arange(per_seed) for _ in seeds]
-    columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
-    bar = _Progress(evo.n_generations, evo.log_every, stream, progress)
-
-    def runs_of(tree, i):
-        """Seed i's part of ``tree`` (the run axis is seed-major): its restarts along a leading
-        axis, as ``train`` holds them, or, with one restart, its single run without that axis."""
-        if evo.restarts == 1:
-            return jax.tree_util.tree_map(lambda leaf: leaf[i], tree)
-        return jax.tree_util.tree_map(lambda leaf: leaf[i * per_seed:(i + 1) * per_seed], tree)
-
-    def one_seed(out_g, i):
-        part = runs_of(out_g, i)
-        return pooled(part) if evo.restarts > 1 else part
-
-    for first_gen, end_gen, explore in phases(config):
-        if not explore and evo.explore_generations:
-            host = jax.device_get(state)
-            focused = [focus(config, int(seed), runs_of(host, i), mean) for i, seed in enumerate(seeds)]
-            kept = [k for _, k in focused]
-            state = init(seeds, jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts),
-                                                       *[part for part, _ in focused]))
-            per_seed = evo.keep_restarts
-        for first, end in generation_blocks(first_gen, end_gen, evo.log_every):
-            state, out = steps[explore].step(state, end - first)
-            out = jax.device_get(out)  # arrays (generation, run, ...)
-            summary = []
-            for g in range(end - first):
-                out_g = {k: v[g] for k, v in out.items()}
-                records = [generation_record(one_seed(out_g, i)) for i in range(len(seeds))]
-                for cols, record in zip(columns, records, strict=True):
-                    for name in cols:
-                        cols[name].append(record[name])
-                summary.append({name: max(r[name] for r in records) for name in ("best_fitness", "best_ever_fitness")}
-                               | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
-            bar.block(first, summary)
-    state = jax.device_get(state)
-    last = {k: v[-1] for k, v in out.items()}
-    return [_finish(config, int(seed), runs_of(state, i), runs_of(last, i), mean, columns[i],
-                    _restart_table(starts[i][1], kept[i]))
-            for i, seed in enumerate(seeds)]

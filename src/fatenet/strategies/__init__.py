@@ -9,6 +9,7 @@ Ask/tell strategies (``base.Strategy``): the seed notebook's ``mu_plus_lambda`` 
 from __future__ import annotations
 
 from ..config import Config
+from . import evosax_adapter, gradient, mu_plus_lambda
 from .ask_tell import ASK_TELL_STRATEGIES, TrainState, ask_tell_trainer, make_strategy
 from .base import Strategy, Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
@@ -19,11 +20,22 @@ TRAINERS = {**{name: ask_tell_trainer for name in ASK_TELL_STRATEGIES}, "gradien
 """``evolution.strategy`` -> the function that builds its ``Trainer`` from a config."""
 
 
+SETTINGS_CHECKS = {"mu_plus_lambda": mu_plus_lambda.check_settings,
+                   **{name: evosax_adapter.check_settings for name in EVOSAX_STRATEGIES},
+                   "gradient": gradient.check_settings}
+"""``evolution.strategy`` -> its file's check of the settings it reads (``config.Config`` calls it)."""
+
+
+def check_settings(config: Config) -> None:
+    """Raise ConfigError where ``config``'s strategy cannot run with its settings."""
+    SETTINGS_CHECKS[config.evolution.strategy](config)
+
+
 def make_trainer(config: Config) -> Trainer:
     """The ``Trainer`` of ``config.evolution.strategy``."""
     return TRAINERS[config.evolution.strategy](config)
 
 
-__all__ = ["ASK_TELL_STRATEGIES", "EVOSAX_STRATEGIES", "TRAINERS", "EvosaxStrategy", "MuPlusLambda",
-           "MuPlusLambdaParams", "MuPlusLambdaState", "Strategy", "TrainState", "Trainer", "make_strategy",
-           "make_trainer"]
+__all__ = ["ASK_TELL_STRATEGIES", "EVOSAX_STRATEGIES", "SETTINGS_CHECKS", "TRAINERS", "EvosaxStrategy", "MuPlusLambda",
+           "MuPlusLambdaParams", "MuPlusLambdaState", "Strategy", "TrainState", "Trainer", "check_settings",
+           "make_strategy", "make_trainer"]

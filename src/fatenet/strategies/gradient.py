@@ -48,7 +48,7 @@ from jax import lax, random
 from jax.scipy.stats import norm
 
 from .. import streams
-from ..config import Config, SimulationConfig
+from ..config import Config, SimulationConfig, fail
 from ..dynamics import (
     apply_threshold,
     drift,
@@ -69,6 +69,20 @@ from .base import Trainer
 
 SCORE_GRID_POINTS = 129
 """Grid of sbar on which df/dθ is taken and linearly interpolated for the score (see batch_estimate)."""
+
+
+def check_settings(config: Config) -> None:
+    """The estimate follows the noisy paths at dt through the exact f (module doc)."""
+    evo = config.evolution
+    if evo.fitness_dt_factors != (1,):
+        fail("evolution.fitness_dt_factors", list(evo.fitness_dt_factors),
+             "must be [1] with strategy gradient (its estimate follows the paths at dt only)")
+    if evo.f_table_points:
+        fail("evolution.f_table_points", evo.f_table_points,
+             "must be 0 with strategy gradient (it differentiates the exact f)")
+    if config.simulation.noise_strength <= 0:
+        fail("simulation.noise_strength", config.simulation.noise_strength,
+             "must be > 0 with evolution.strategy gradient (its gradient comes from the noise's density)")
 
 
 @struct.dataclass

@@ -14,6 +14,17 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from ..config import Config, fail
+
+
+def check_settings(config: Config) -> None:
+    """Children must be made: more individuals than parents (``EvolutionConfig.n_parents``)."""
+    evo = config.evolution
+    if evo.n_parents >= evo.population_size:
+        fail("evolution.population_size", evo.population_size,
+             f"must exceed the number of parents max(2, int(population_size * elite_fraction)) = {evo.n_parents}, "
+             "so that children are made")
+
 
 @struct.dataclass
 class MuPlusLambdaState:
