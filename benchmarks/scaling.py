@@ -42,6 +42,42 @@ def fit_exponent(values, seconds) -> float:
     return float(slope)
 
 
+def plot_scaling(table, exponents: dict, path) -> Path:
+    """Seconds per generation against each swept factor (log-log), with the fitted power law.
+
+    ``table`` has columns ``factor``, ``value`` and ``s_per_gen`` (``benchmarks/scaling.py``);
+    ``exponents`` maps each factor to its fitted slope. Drawn beside its benchmark in fatenet's
+    figure style (``fatenet.plots.style``).
+    """
+    import numpy as np
+
+    from fatenet.plots.style import TRAINED_COLOR, new_figure, save_png, styled
+
+    @styled
+    def draw():
+        factors = list(dict.fromkeys(table["factor"]))
+        fig = new_figure(3.4 * len(factors), 3.4)
+        axes = np.atleast_1d(fig.subplots(1, len(factors), squeeze=False)).ravel()
+        for ax, factor in zip(axes, factors, strict=True):
+            part = table[table["factor"] == factor].sort_values("value")
+            x, y = part["value"].to_numpy(float), part["s_per_gen"].to_numpy(float)
+            ax.loglog(x, y, "o", color=TRAINED_COLOR)
+            slope = float(exponents[factor])
+            fit = np.exp(np.mean(np.log(y) - slope * np.log(x))) * x**slope
+            ax.loglog(x, fit, "-", color="black", linewidth=1, label=f"time ~ {factor}^{slope:.2f}")
+            ax.minorticks_off()
+            ax.set_xticks(x, [f"{v:g}" for v in x])
+            ax.set_yticks(y, [f"{v:.3g}" for v in y])
+            ax.set_xlabel(factor)
+            ax.set_title(factor)
+            ax.legend(loc="upper left", fontsize=8)
+        axes[0].set_ylabel("seconds per generation")
+        fig.suptitle("Cost of a generation, one factor at a time (others at the seed values)")
+        return save_png(fig, path)
+
+    return draw()
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="benchmarks/scaling", help="folder for scaling.csv and scaling.png")
@@ -54,7 +90,6 @@ def main(argv=None) -> dict:
     import pandas as pd
 
     from fatenet.io import atomic_path, write_parquet
-    from fatenet.plots import plot_scaling
 
     rows = []
     for factor, (key, seed_value) in FACTORS.items():

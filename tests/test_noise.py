@@ -97,21 +97,22 @@ def test_a_block_of_steps_equals_the_same_steps_drawn_in_pieces():
 
 
 @pytest.mark.parametrize("boundary", ["open", "fixed", "periodic"])
-def test_simulation_equals_replicates_first_steps_with_noise_drawn_in_blocks(monkeypatch, boundary):
+def test_simulation_equals_replicates_first_steps_with_noise_drawn_in_blocks(boundary):
     """simulate (cells-first, a step's noise drawn inside the step) against the plain loop:
-    replicates-first euler_maruyama_step fed by scan_noise_blocks, for several block sizes."""
+    replicates-first euler_maruyama_step fed by step_normals drawn in blocks of several sizes."""
     f = lambda s: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(2)
     got = dynamics.simulate(f, key, 7, 6, 523, 0.01, 0.1, boundary)
     k_init, k_noise = jax.random.split(key)
-    s0 = dynamics.initial_states(k_init, (6, 7))
+    s0, seed = dynamics.initial_states(k_init, (6, 7)), stream_seed(k_noise)
 
-    def block(s, xi):
-        return jax.lax.scan(lambda s, x: (dynamics.euler_maruyama_step(s, x, f, 0.01, 0.1, boundary), None), s, xi)
+    def steps(s, xi):
+        return jax.lax.scan(lambda s, x: (dynamics.euler_maruyama_step(s, x, f, 0.01, 0.1, boundary), None), s, xi)[0]
 
     for size in (1, 7, 100, 1000):
-        monkeypatch.setattr(dynamics, "NOISE_BLOCK", size)
-        want, _, _ = dynamics.scan_noise_blocks(block, s0, k_noise, (6, 7), 523)
+        want = s0
+        for first in range(0, 523, size):
+            want = steps(want, step_normals(seed, first, min(size, 523 - first), (6, 7)))
         assert jnp.array_equal(got, want), size
 
 

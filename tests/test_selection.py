@@ -115,3 +115,18 @@ def test_flat_score_prefers_a_network_the_time_step_check_passes():
     np.testing.assert_allclose(flat_score(by_dt), [0.77, 0.69, 0.84, 0.862], atol=1e-12)
     assert int(np.argmax(flat_score(by_dt[:, :2]))) == 0  # better by more than it moves
     assert int(np.argmax(flat_score(np.array([[0.93, 0.855], [0.85, 0.855], [0.80, 0.853]])))) == 1
+
+
+def test_a_run_builds_its_pieces_once():
+    """The same settings share one Engine (network, settings, compiled programs); a second
+    re-scoring reuses the compiled program and gives the same numbers."""
+    from fatenet.config import Config
+    from fatenet.engine import engine
+
+    cfg = tiny_config(evolution={"rescore_replicates": 16})
+    candidates = make_network(cfg.network).init_population(jax.random.PRNGKey(0), 3)
+    first = rescore(cfg, candidates, 1, (1, 4))
+    programs = dict(engine(cfg)._programs)
+    assert engine(Config.from_dict(cfg.to_dict())) is engine(cfg)
+    np.testing.assert_array_equal(rescore(cfg, candidates, 1, (1, 4)), first)
+    assert engine(cfg)._programs == programs and len(programs) == 1

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from fatenet.statistics import restart_outcomes, search_summary
@@ -41,3 +42,30 @@ def test_success_and_miss_rates_by_hand():
     assert search_summary(runs, tolerance=0.0)["successes"] == 2
     assert search_summary(runs, miss_tolerance=0.25)["misses"] == 0
     assert search_summary([(0.5, [])])["success_rate"] != pytest.approx(0.0)  # no restarts: NaN, not 0
+
+
+def test_sweep_point_statistics_by_hand():
+    """Two noise values x two boundaries: each cell's mean and t interval, the bound, the baseline."""
+    import pandas as pd
+
+    from fatenet.statistics import sweep_point_statistics
+
+    summary = pd.DataFrame({
+        "simulation.noise_strength": [0.1, 0.1, 0.05, 0.05, 0.1],
+        "simulation.boundary": ["open", "open", "open", "open", "fixed"],
+        "u": [0.5, 0.7, 0.9, 0.9, 0.4],
+        "bound": [0.98, 0.98, 0.98, 0.98, float("nan")],
+        "random": [0.1, 0.3, 0.0, 0.2, 0.5],
+    })
+    values, series, x, series_of, table = sweep_point_statistics(
+        summary, "simulation.noise_strength", ["simulation.noise_strength", "simulation.boundary"],
+        value_column="u", bound_column="bound", baseline_column="random")
+    assert values == ["0.1", "0.05"] and series == ["boundary=open", "boundary=fixed"]
+    assert x.tolist() == [0, 0, 1, 1, 0] and series_of.tolist()[-1] == "boundary=fixed"
+    first = table.iloc[0]  # open, noise 0.1: mean 0.6, sd 0.1414, t(0.975, 1) = 12.706 -> 0.6 -+ 1.2706
+    assert (first["series"], first["value_index"]) == ("boundary=open", 0)
+    assert first["mean"] == pytest.approx(0.6) and first["ci_high"] == pytest.approx(0.6 + 12.7062 * 0.1, abs=1e-4)
+    assert first["bound"] == pytest.approx(0.98) and first["baseline"] == pytest.approx(0.3)  # (0.1 + 0.3 + 0.5) / 3
+    assert table["series"].tolist() == ["boundary=open", "boundary=open", "boundary=fixed"]
+    fixed = table.iloc[2]
+    assert fixed["mean"] == pytest.approx(0.4) and np.isnan(fixed["bound"]) and np.isnan(fixed["other_mean"])

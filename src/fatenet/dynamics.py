@@ -10,7 +10,7 @@ periodic). States may carry any leading batch axes: ``(..., n_cells)``.
 The noise comes from ``fatenet.noise``: every normal is a pure function of the simulation's
 key, the time step and the cell element (``replicate * n_cells + cell``), so the same key
 gives the same trajectory whether one network or a whole population is simulated, and
-whichever path draws it (``simulate`` one step at a time, ``scan_noise_blocks`` in blocks).
+however many steps are drawn at once (``noise.step_normals``; tested against ``simulate``).
 
 ``simulate`` holds the states cells-first, ``(n_cells, n_replicates)``, while it integrates:
 the neighbour average then moves whole rows of replicates, which vector units process far
@@ -30,17 +30,12 @@ import numpy as np
 from jax import lax, random
 
 from .config import BOUNDARIES, SimulationConfig
-from .noise import MAX_ELEMENTS, bits_at_step, element_words, normals_from_bits, step_normals, stream_seed, uniforms
+from .noise import MAX_ELEMENTS, bits_at_step, element_words, normals_from_bits, stream_seed, uniforms
 
-NOISE_BLOCK = 250
-"""Most steps whose noise ``scan_noise_blocks`` draws in one call (a speed and memory setting;
-results never depend on it)."""
 DT_REFINEMENTS = (4, 16)
 """The time-step check: a result is re-simulated with dt divided by each of these (same t_final)."""
 DT_TOLERANCE = 0.03
 """A U that moves by more than this (bits per cell) under a refinement is the integrator's, not the model's."""
-BLOCK_ELEMENTS = 2**22
-"""Most normals drawn in one call per simulation (fewer steps per block for very large tissues)."""
 
 RegulatoryFunction = Callable[[jax.Array], jax.Array]
 
@@ -102,34 +97,6 @@ def euler_maruyama_step(s: jax.Array, xi: jax.Array, f: RegulatoryFunction, dt: 
     return noisy_update(drift(s, f, dt, boundary, axis)[1], xi, dt, noise_strength, boundary, axis)
 
 
-def block_steps(shape: tuple[int, ...]) -> int:
-    """Steps drawn per block for states of ``shape``: NOISE_BLOCK, fewer when a step is large."""
-    size = max(1, int(np.prod(shape, dtype=np.int64)))
-    return int(min(NOISE_BLOCK, max(1, BLOCK_ELEMENTS // size)))
-
-
-def scan_noise_blocks(block: Callable, carry, key: jax.Array, shape: tuple[int, ...], n_steps: int):
-    """Feed ``n_steps`` steps of standard normals of ``shape`` to ``block(carry, xi) -> (carry, out)``.
-
-    The normals of steps ``0 .. n_steps - 1`` of ``key``'s stream (``fatenet.noise``) come in
-    ``n_steps // B`` scanned blocks of ``B = block_steps(shape)`` steps, then one shorter block
-    for the remainder. Returns ``(carry, outs of the full blocks stacked, out of the remainder
-    or None)``. Every simulation path draws its noise here, so they all see the same stream.
-    """
-    seed = stream_seed(key)
-    size = block_steps(shape)
-    n_blocks, tail = divmod(int(n_steps), size)
-
-    def body(c, index):
-        return block(c, step_normals(seed, index * jnp.uint32(size), size, shape))
-
-    carry, outs = lax.scan(body, carry, jnp.arange(n_blocks, dtype=jnp.uint32))
-    tail_out = None
-    if tail:
-        carry, tail_out = block(carry, step_normals(seed, n_blocks * size, tail, shape))
-    return carry, outs, tail_out
-
-
 def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
                    ic_spread: float = 0.1) -> jax.Array:
     """I.i.d. uniform states on [ic_mean - ic_spread, ic_mean + ic_spread] (``noise.uniforms``)."""
@@ -138,7 +105,7 @@ def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
 
 def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
              dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
-             ic_spread: float = 0.1, return_trajectory: bool = False, substeps: int = 1):
+             ic_spread: float = 0.1, return_trajectory: bool = False, substeps: int = 1, observe=None):
     """Integrate ``n_replicates`` independent tissues for ``n_steps`` steps.
 
     Returns the final states ``(n_replicates, n_cells)``, or ``(final, trajectory)`` with the
@@ -151,6 +118,12 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
     with ``n_steps * m`` steps of ``dt / m`` and ``substeps=1`` integrates the same noise path
     (the same tissues) at a finer time step: a pair whose difference is the integrator's alone
     (``simulate_time_steps`` runs such pairs in one scan).
+
+    ``observe = (start, update)`` follows the paths as they are integrated (the gradient trainer's
+    score): ``extra = start(s0)`` from the initial states ``(n_replicates, n_cells)``, then every
+    step ``extra = update(extra, sbar, mean, xi)`` with the step's neighbour averages, drift means
+    ``s + f(sbar) dt`` and standard normals, cells-first ``(n_cells, n_replicates)``; the call then
+    returns ``(final, extra)``. The paths are the same with or without it.
     """
     check_boundary(boundary)
     n_steps, n_cells, n_replicates = int(n_steps), int(n_cells), int(n_replicates)
@@ -176,6 +149,20 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
         first = t * jnp.uint32(substeps)
         total = sum(normals_from_bits(bits_at_step(seed, words, first + jnp.uint32(j))) for j in range(substeps))
         return total * jnp.float32(1.0 / np.sqrt(substeps))
+
+    if observe is not None:
+        if return_trajectory:
+            raise ValueError("simulate: observe and return_trajectory cannot be combined")
+        start, update = observe
+
+        def observed(carry, t):
+            s, extra = carry
+            xi = normals(t)
+            sbar, mean = drift(s, f, dt, boundary, axis=0)
+            return (noisy_update(mean, xi, dt, noise_strength, boundary, axis=0), update(extra, sbar, mean, xi)), None
+
+        (s, extra), _ = lax.scan(observed, (s0.T, start(s0)), lax.iota(jnp.uint32, n_steps))
+        return s.T, extra
 
     def step(s, t):
         xi = normals(t)

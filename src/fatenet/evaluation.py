@@ -47,6 +47,7 @@ from . import artifacts, streams
 from .bounds import MAX_CELLS, utility_upper_bound
 from .config import Config, NetworkConfig, SimulationConfig
 from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, refined, simulate
+from .engine import engine
 from .neural_network import Network, lateral_inhibition_target, make_network
 from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
@@ -169,7 +170,7 @@ def patterns_table(patterns: np.ndarray) -> pd.DataFrame:
 
 def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: float | None = None) -> Evaluation:
     """Fresh-replicate evaluation of ``params`` and of a random network; see the module doc."""
-    model = make_network(config.network)
+    model = engine(config).model
     sim, n_rep = config.simulation, config.evaluation.n_replicates
     flat = np.asarray(params, dtype=np.float32).reshape(-1)
     if flat.size != model.n_params:
@@ -215,7 +216,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
 def fine_dt_utility(config: Config, params: np.ndarray, key: jax.Array, factor: int) -> float:
     """U of the network simulated with dt / ``factor`` on the tissues and Brownian paths of ``key``
     (the first ``DT_CHECK_MAX_REPLICATES``), resolved at dt / 16: the time-step check (module doc)."""
-    model = make_network(config.network)
+    model = engine(config).model
     n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
     patterns = simulate_patterns(model, refined(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
                                  n_rep, max(DT_REFINEMENTS) // factor)

@@ -11,7 +11,7 @@ for speed and checked for quality (``tests/test_noise.py``):
 
   with ``mix`` the MurmurHash3 32-bit finaliser (two multiplies, three xor-shifts). Each
   number depends only on ``(key, t, j)``: no state is carried, any block of steps can be
-  drawn in any order, and how many steps are drawn at once (``block_steps``) is a memory
+  drawn in any order, and how many steps are drawn at once (``step_normals``) is a memory
   setting that never changes a result.
 * **Normals.** The top bit is the sign; the other 31 bits give ``w`` in (0, 1), and
   ``|xi| = Phi^-1(1 - w / 2)`` (the half-normal quantile) is read from a table that is

@@ -32,8 +32,9 @@ from . import streams
 from .bounds import symmetries
 from .config import Config
 from .dynamics import apply_threshold, simulate
+from .engine import engine
 from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
-from .neural_network import Network, make_network
+from .neural_network import Network
 from .utility_function import utility
 
 SCREEN_CHUNK = 512
@@ -74,8 +75,8 @@ def pattern_class(patterns: np.ndarray, perms: list[np.ndarray]) -> str:
 
 def screen(config: Config, candidates: jax.Array, keys: jax.Array) -> tuple[np.ndarray, list[str]]:
     """``(fitness (M,), pattern classes (M,))`` of the candidates (``SCREEN_CHUNK`` at a time)."""
-    model = make_network(config.network)
-    fn = make_screen(model, config)
+    run = engine(config)
+    fn = run.program("screen", lambda: make_screen(run.model, config))
     perms = symmetries(config.simulation.n_cells, config.simulation.boundary)
     fitness, classes = [], []
     for start in range(0, len(candidates), SCREEN_CHUNK):
@@ -116,7 +117,7 @@ def class_starts(fitness: np.ndarray, classes: list[str], n_restarts: int, popul
 
 def restart_populations(config: Config, run_keys: list[jax.Array]) -> tuple[list[jax.Array], list[str]]:
     """Each restart's initial population (``start_from: pattern_classes``) and its class."""
-    model = make_network(config.network)
+    model = engine(config).model
     evo = config.evolution
     pairs = [screened_candidates(model, key, evo.initial_screen) for key in run_keys]
     candidates = jnp.concatenate([c for c, _ in pairs])

@@ -38,8 +38,8 @@ import pandas as pd
 from . import streams
 from .config import Config
 from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, simulate_time_steps
-from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
-from .neural_network import make_network
+from .engine import engine
+from .fitness import INVALID_FITNESS, is_valid
 from .utility_function import utility
 
 SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
@@ -90,21 +90,24 @@ def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[in
     (``dynamics.simulate_time_steps``), so the columns differ by what the time step does, not
     by sampling."""
     sim = dataclasses.replace(config.simulation, n_replicates=replicates or config.evolution.rescore_replicates)
-    model = make_network(config.network)
-    settings = FitnessSettings.from_configs(sim, config.evolution)
+    run = engine(config)
+    model, settings = run.model, run.settings
     factors = tuple(int(k) for k in factors)
 
-    @jax.jit
-    def scores(population, key):
-        def one(flat):
-            f = lambda sbar: model.apply_flat(flat, sbar)  # noqa: E731
-            finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
-                                         settings.noise_strength, sim.boundary, settings.ic_mean, settings.ic_spread,
-                                         factors)
-            return jnp.stack([jnp.where(is_valid(flat, f, final), utility(apply_threshold(final), "hard")[0],
-                                        INVALID_FITNESS) for final in finals])
-        return jax.vmap(one)(population)
+    def build():
+        @jax.jit
+        def scores(population, key):
+            def one(flat):
+                f = lambda sbar: model.apply_flat(flat, sbar)  # noqa: E731
+                finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
+                                             settings.noise_strength, sim.boundary, settings.ic_mean,
+                                             settings.ic_spread, factors)
+                return jnp.stack([jnp.where(is_valid(flat, f, final), utility(apply_threshold(final), "hard")[0],
+                                            INVALID_FITNESS) for final in finals])
+            return jax.vmap(one)(population)
+        return scores
 
+    scores = run.program(("rescore", sim.n_replicates, factors), build)
     key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
     return np.asarray(scores(jnp.asarray(candidates, jnp.float32), key), np.float64)
 

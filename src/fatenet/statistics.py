@@ -1,7 +1,9 @@
-"""Statistics of results: intervals for a run's utility and for a mean over seeds.
+"""Statistics of results: intervals for a run's utility and for a mean over seeds, and the
+summaries the figures and the ``fatenet`` command show.
 
-``bootstrap_utility_ci`` (one run, replicates resampled) and ``mean_ci95`` (several seeds,
-Student t) are computed here and only drawn by ``plots``.
+``bootstrap_utility_ci`` (one run, replicates resampled), ``mean_ci95`` (several seeds,
+Student t) and ``sweep_point_statistics`` (a study's runs grouped by swept value) are computed
+here and only drawn by ``plots``.
 """
 
 from __future__ import annotations
@@ -124,3 +126,59 @@ def search_summary(runs: Sequence[tuple[float, list[dict]]], tolerance: float = 
     return {"runs": len(runs), "restarts": restarts, "trained": trained, "successes": successes,
             "success_rate": successes / restarts if restarts else math.nan, "best": best, "misses": misses,
             "miss_rate": misses / len(runs) if runs else math.nan}
+
+
+def value_label(value) -> str:
+    """A swept value as a figure and a grouping show it: 0.05, 7, open, 8-8 (lists joined by '-')."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "-".join(value_label(v) for v in value)
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)
+
+
+def sweep_point_statistics(summary, param: str, other_params: Sequence[str] = (), *, value_column: str,
+                           other_column: str | None = None, bound_column: str | None = None,
+                           baseline_column: str | None = None):
+    """What ``plots.plot_utility_vs_param`` draws, per series (runs that share the values of
+    ``other_params``) and value of ``param`` (in first-appearance order):
+
+    ``(values, series, x, series_of, table)``: the value labels, the series keys, each run's value
+    index and series key, and one row per series and value with its runs' ``mean`` of
+    ``value_column`` and the Student-t 95% interval (``ci_low``, ``ci_high``: ``mean_ci95``),
+    ``other_mean`` (the mean of ``other_column``), ``bound`` (the largest finite ``bound_column``)
+    and ``baseline`` (the mean of ``baseline_column`` over every run at that value); NaN where a
+    column is absent or has no finite value.
+    """
+    import pandas as pd
+
+    values = list(dict.fromkeys(value_label(v) for v in summary[param]))
+    position = {v: i for i, v in enumerate(values)}
+    x = np.array([position[value_label(v)] for v in summary[param]], dtype=float)
+    others = [p for p in other_params if p != param]
+    if others:
+        keys = [", ".join(f"{p.rsplit('.', 1)[-1]}={value_label(row[p])}" for p in others)
+                for _, row in summary.iterrows()]
+    else:
+        keys = [""] * len(summary)
+    series = list(dict.fromkeys(keys))
+    series_of = np.array(keys, dtype=object)
+
+    def column(name):
+        return summary[name].to_numpy(dtype=float) if name and name in summary.columns else None
+
+    y, other, bound, base = column(value_column), column(other_column), column(bound_column), column(baseline_column)
+    rows = []
+    for key in series:
+        for index in range(len(values)):
+            cell = (series_of == key) & (x == index)
+            if not cell.any():
+                continue
+            mean, low, high = mean_ci95(y[cell])
+            bounds = None if bound is None else bound[cell]
+            rows.append({"series": key, "value_index": index, "mean": mean, "ci_low": low, "ci_high": high,
+                         "other_mean": math.nan if other is None else float(np.nanmean(other[cell])),
+                         "bound": float(np.nanmax(bounds)) if bounds is not None and np.isfinite(bounds).any()
+                         else math.nan,
+                         "baseline": math.nan if base is None else float(np.nanmean(base[x == index]))})
+    return values, series, x, series_of, pd.DataFrame(rows)

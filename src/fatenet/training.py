@@ -36,7 +36,8 @@ from . import checkpoint as _checkpoint
 from . import streams
 from .config import Config
 from .dynamics import DT_REFINEMENTS
-from .fitness import FitnessSettings, replicated_sharding
+from .engine import engine
+from .fitness import replicated_sharding
 from .progress import Progress
 from .screening import restart_populations
 from .selection import TIME_STEP_CHOICES, choose_final, rescore, time_step_score
@@ -113,7 +114,7 @@ def make_generation_step(config: Config, *, n_seeds: int = 1, explore: bool = Fa
     if explore:
         config = config.replace({"evolution.fitness_dt_factors": [1], "evolution.fitness_dt_rule": "worst"})
     init, one_generation, hyper, mean = make_trainer(config)
-    settings = FitnessSettings.from_configs(config.simulation, config.evolution)
+    settings = engine(config).settings
     restarts = config.evolution.restarts
     over_seeds, over_restarts = n_seeds > 1, restarts > 1
 

@@ -20,8 +20,8 @@ from flax import struct
 
 from .. import streams
 from ..config import Config, EvolutionConfig
+from ..engine import engine
 from ..fitness import FitnessSettings, make_population_fitness
-from ..neural_network import make_network
 from ..screening import screened_candidates
 from .base import Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
@@ -55,7 +55,8 @@ def make_strategy(config: EvolutionConfig, n_dims: int):
 def ask_tell_trainer(config: Config) -> Trainer:
     """The ``Trainer`` of the ask/tell strategy ``config.evolution.strategy`` (module doc)."""
     sim, evo = config.simulation, config.evolution
-    model = make_network(config.network)
+    run = engine(config)
+    model = run.model
     strategy, strategy_params = make_strategy(evo, model.n_params)
     evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors,
                                        evo.fitness_dt_rule)
@@ -75,7 +76,7 @@ def ask_tell_trainer(config: Config) -> Trainer:
             population = model.init_population(sub, pop_size)
         else:  # the fittest of initial_screen random networks, best first (the distributions' start)
             candidates, keys = screened_candidates(model, run_key, evo.initial_screen)
-            scores = screen(candidates, keys, FitnessSettings.from_configs(sim, evo)).fitness
+            scores = screen(candidates, keys, run.settings).fitness
             population = candidates[jnp.argsort(-jnp.nan_to_num(scores, nan=-jnp.inf), stable=True)[:pop_size]]
         strategy_state = strategy.init(sub, population, strategy_params)
         return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],

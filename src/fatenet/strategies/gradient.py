@@ -24,9 +24,9 @@ the density of the noisy paths, and the likelihood-ratio identity estimates that
 One training step simulates ``evolution.population_size`` independent batches of
 ``simulation.n_replicates`` tissues with the current network (as many tissues as one
 generation of the evolution strategies), averages the batches' estimates and takes one Adam
-step of size ``evolution.learning_rate``. The paths are those of ``dynamics.simulate`` on the
-same keys; the score is accumulated beside them block by block, so memory does not grow
-with ``t_final``. ``df(sbar)/dθ`` is taken on a grid of ``SCORE_GRID_POINTS`` values of sbar
+step of size ``evolution.learning_rate``. The paths are ``dynamics.simulate``'s own, on the
+same keys: the score is accumulated step by step beside them (simulate's ``observe``), so
+memory does not grow with ``t_final``. ``df(sbar)/dθ`` is taken on a grid of ``SCORE_GRID_POINTS`` values of sbar
 and interpolated linearly between them (an error of order (1/128)^2 / 8 times the curvature
 of df/dθ in sbar, far below the estimate's noise), which makes a step cost about 1.35 times
 the simulation alone (a finer grid makes the per-step accumulation much slower on CPU).
@@ -49,13 +49,8 @@ from jax.scipy.stats import norm
 
 from .. import streams
 from ..config import Config, SimulationConfig, fail
-from ..dynamics import (
-    apply_threshold,
-    drift,
-    initial_states,
-    noisy_update,
-    scan_noise_blocks,
-)
+from ..dynamics import apply_threshold, simulate
+from ..engine import engine
 from ..fitness import (
     INVALID_FITNESS,
     FitnessSettings,
@@ -63,7 +58,7 @@ from ..fitness import (
     make_population_fitness,
     shard_over_devices,
 )
-from ..neural_network import Network, make_network
+from ..neural_network import Network
 from ..utility_function import leave_one_out_utilities, utility
 from .base import Trainer
 
@@ -121,17 +116,17 @@ def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.A
     def f(sbar):
         return model.apply(params, sbar)
 
-    shape = (sim.n_replicates, sim.n_cells)
     dt, noise = settings.dt, settings.noise_strength
-    k_init, k_noise = random.split(key)
-    s0 = initial_states(k_init, shape, settings.ic_mean, settings.ic_spread)
-
     n_rep, scale = sim.n_replicates, SCORE_GRID_POINTS - 1
     rows = jnp.arange(n_rep)[:, None]
 
-    def step(carry, xi):
-        s, weights = carry
-        sbar, mean = drift(s, f, dt, sim.boundary)
+    def start(s0):
+        # Built from s0 so that, inside shard_map over several devices, the carry varies over the
+        # device axis like the states do (a plain zeros array would not, and scan rejects that).
+        return jnp.broadcast_to(jnp.zeros_like(s0[:, :1]), (n_rep, SCORE_GRID_POINTS))
+
+    def update(weights, sbar, mean, xi):  # cells-first arrays (dynamics.simulate's observe)
+        sbar, mean, xi = sbar.T, mean.T, xi.T
         coef = score_coefficients(mean, xi, dt, noise, sim.boundary)
         # sum over steps and cells of c * df(sbar)/dθ, per replicate, as weights on a grid of
         # sbar: df/dθ is smooth in sbar, so each c is spread over the two nearest grid points
@@ -139,16 +134,10 @@ def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.A
         x = sbar * scale  # sbar lies in [0, 1]: states are clipped
         i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
         frac = x - i
-        weights = weights.at[rows, i].add(coef * (1.0 - frac)).at[rows, i + 1].add(coef * frac)
-        return (noisy_update(mean, xi, dt, noise, sim.boundary), weights), None
+        return weights.at[rows, i].add(coef * (1.0 - frac)).at[rows, i + 1].add(coef * frac)
 
-    def block(carry, xi):
-        return lax.scan(step, carry, xi)
-
-    # Built from s0 so that, inside shard_map over several devices, the carry varies over the
-    # device axis like the states do (a plain zeros array would not, and scan rejects that).
-    weights0 = jnp.broadcast_to(jnp.zeros_like(s0[:, :1]), (n_rep, SCORE_GRID_POINTS))
-    (final, weights), _, _ = scan_noise_blocks(block, (s0, weights0), k_noise, shape, sim.n_steps)
+    final, weights = simulate(f, key, sim.n_cells, n_rep, sim.n_steps, dt, noise, sim.boundary, settings.ic_mean,
+                              settings.ic_spread, observe=(start, update))
     jacobian = jax.jacrev(model.apply_flat)(flat, jnp.linspace(0.0, 1.0, SCORE_GRID_POINTS))  # (grid, D)
     patterns = apply_threshold(final)
     u, s_pat, s_rep = utility(patterns, kind, settings.bandwidth)
@@ -178,7 +167,8 @@ def gradient_trainer(config: Config) -> Trainer:
     ``record`` has the per-batch arrays ``training`` logs.
     """
     sim, evo = config.simulation, config.evolution
-    model = make_network(config.network)
+    run = engine(config)
+    model = run.model
     n_batches = evo.population_size
     optimiser = optax.adam(evo.learning_rate)
 
@@ -188,7 +178,7 @@ def gradient_trainer(config: Config) -> Trainer:
     estimate = shard_over_devices(jax.vmap(one, in_axes=(0, 0, None)))
 
     population_fitness = jax.jit(make_population_fitness(model, sim, evo.fitness))
-    settings = FitnessSettings.from_configs(sim, evo)
+    settings = run.settings
 
     def init(run_key: jax.Array, population: jax.Array | None = None) -> GradientState:
         """The state of the restart with this run key; from ``population[0]`` if a population is given."""
