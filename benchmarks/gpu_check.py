@@ -77,6 +77,7 @@ def main(argv=None) -> dict:
 
     import jax
 
+    from fatenet import artifacts
     from fatenet.config import Config
     from fatenet.training import train_seeds
     from seed_settings import seconds_per_generation
@@ -118,7 +119,7 @@ def main(argv=None) -> dict:
         if (out / name).exists():
             shutil.rmtree(out / name)
         # quick: the tables only (no figures, no report), which the byte comparison needs
-        done = build_study(out / name, study, cache, ("results/summary.parquet",) if args.quick else ())
+        done = build_study(out / name, study, cache, (artifacts.SUMMARY,) if args.quick else ())
         (out / f"{name}.log").write_text(done.stdout + done.stderr)
         builds.append(done.returncode)
     result["study_builds_ok"] = builds == [0, 0]

@@ -128,8 +128,10 @@ def test_make_network_picks_the_architecture():
 
     assert isinstance(make_network(NetworkConfig()), RegulatoryNetwork)
     pwl = make_network(NetworkConfig(architecture="piecewise_linear", n_knots=9))
-    assert isinstance(pwl, PiecewiseLinear) and pwl.n_params == 9 == NetworkConfig(
-        architecture="piecewise_linear", n_knots=9).n_params
+    assert isinstance(pwl, PiecewiseLinear) and pwl.n_params == 9
+    # by hand for widths 1 -> 3 -> 5 -> 1: (1*3 + 3) + (3*5 + 5) + (5*1 + 1) = 32 weights and biases
+    mlp = NetworkConfig(hidden_dims=(3, 5))
+    assert mlp.n_params == 32 == make_network(mlp).init_flat(jax.random.PRNGKey(0)).size
 
 
 @pytest.mark.parametrize("n_points", [2, 3, 17, SELECT_MAX_POINTS])
