@@ -22,6 +22,8 @@ from fatenet import config as engine
 from fatenet.schema import schema_text
 from fatenet.study import Study, StudyConfigError, StudySettings
 
+pytestmark = pytest.mark.xdist_group("test_config_schema")  # one worker: its module fixtures are built once
+
 SCHEMA_FILE = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
@@ -91,6 +93,8 @@ BAD = {
                                ["simulation.noise_strength = 0.0", "with evolution.strategy gradient"]),
     "no children": ("evolution: {strategy: mu_plus_lambda, population_size: 2}",
                     ["evolution.population_size = 2", "number of parents"]),
+    "too big to fit": ("simulation: {n_cells: 400000}", ["cannot fit", "would need about", "MB at its peak",
+                                                         "simulation.n_cells = 400000", "max_memory_mb"]),
     "sweep point with t_final < dt": ("sweep: {simulation.t_final: [2.0, 0.001]}",
                                       ["simulation.t_final = 0.001", "must be >= simulation.dt",
                                        "at sweep point simulation.t_final = 0.001"]),
@@ -100,8 +104,8 @@ BAD = {
 # dry-run through Snakemake (a process each): one case the schema catches, one the run table's
 # checks catch at the study's settings and one at a sweep point; every case is also checked in
 # this process, by the calls the Snakefile makes on the same merged config
-THROUGH_SNAKEMAKE = ["unknown top-level key", "t_final < dt", "sweep point with t_final < dt"]
-ENGINE_CASES = ["t_final < dt", "f_table_points = 1", "gradient without noise", "no children",
+THROUGH_SNAKEMAKE = ["unknown top-level key", "t_final < dt", "too big to fit", "sweep point with t_final < dt"]
+ENGINE_CASES = ["t_final < dt", "f_table_points = 1", "gradient without noise", "no children", "too big to fit",
                 "sweep point with t_final < dt"]
 
 
@@ -146,7 +150,7 @@ def bad_runs(tmp_path_factory) -> dict:
 
 
 def test_the_cases_cover_every_kind_through_snakemake():
-    assert set(THROUGH_SNAKEMAKE) <= set(BAD) and set(ENGINE_CASES) == set(list(BAD)[-5:])
+    assert set(THROUGH_SNAKEMAKE) <= set(BAD) and set(ENGINE_CASES) == set(list(BAD)[-6:])
     assert {"t_final < dt", "sweep point with t_final < dt"} <= set(THROUGH_SNAKEMAKE) - {"unknown top-level key"}
 
 
@@ -188,6 +192,11 @@ def test_default_study_plans_six_runs(study):
         for seed in (1, 2, 3):
             assert artifacts.run_file(f"noise_strength~{noise}/seed~{seed}", artifacts.PARAMS) in result.stdout
     assert "results/figures/utility_vs_noise_strength.png" in result.stdout
+    # train and evaluate jobs ask for their run's estimated memory and time (fatenet.cost)
+    costs = Study(validated("{}")).costs["noise_strength~0.1/seed~1"]
+    for job in ("train", "evaluate"):
+        mem_mb, minutes = costs.request(job)
+        assert f"runtime={minutes}, mem_mb={mem_mb}," in result.stdout, job
 
 
 PRESET_RUNS = {"tiny": 4, "gpu": 60, "boundary_noise_cells": 135, "strategies": 75, "seed": 6, "ablation": 70,
@@ -274,7 +283,7 @@ def test_validating_an_empty_study_fills_in_the_engine_defaults():
     assert {k: config[k] for k in engine.SECTIONS} == engine.Config().to_dict()
     assert {spec.name: config[spec.name] for spec in fields(StudySettings)} == {
         "seeds": [1, 2, 3], "cache_dir": ".jax_cache", "checkpoint_every": 10, "train_seeds_together": False,
-        "conda_env": "cpu"}
+        "conda_env": "cpu", "max_memory_mb": 0, "warn_run_hours": 12.0}
     assert config["sweep"] == {} and config["variants"] == {}
 
 

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import SNAKEMAKE, copy_study, shared_tiny_study
 from fatenet import artifacts
 from helpers import TINY_RUNS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_slurm")]  # one worker: module fixtures
 
 REQUIRED = os.environ.get("FATENET_SLURM") == "1"
 CI_CLUSTER = "fatenet-ci"
@@ -122,7 +123,9 @@ def builds(tmp_path_factory, jax_cache, partition) -> tuple[Path, Path, str]:
     (cluster / "one_run.yaml").write_text(ONE_RUN)
     log_path = cluster / "snakemake_slurm.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(_slurm_command(cluster / "workflow" / "profiles" / "slurm", *TINY, *cache),
+        # --verbose: the plugin then logs each sbatch call (what the jobs asked for)
+        process = subprocess.Popen(_slurm_command(cluster / "workflow" / "profiles" / "slurm", *TINY, *cache,
+                                                  "--verbose"),
                                    cwd=cluster, env=_slurm_environment(partition), stdout=log,
                                    stderr=subprocess.STDOUT)
         try:
@@ -147,6 +150,30 @@ def test_every_rule_ran_as_a_slurm_job(builds):
     submitted = re.findall(r"has been submitted with SLURM jobid \d+ \(log: .*?/slurm_logs/rule_(\w+)/", log)
     assert sorted(set(submitted)) == ["aggregate", "evaluate", "figure", "figure_utility", "train"], log[-6000:]
     assert submitted.count("train") >= 1 and submitted.count("evaluate") >= 1
+
+
+def test_train_and_evaluate_jobs_ask_for_their_estimated_memory_and_time(builds):
+    """The sbatch calls carry the cost model's mem_mb and runtime of the run (not a flat value)."""
+    from snakemake.utils import validate
+
+    from fatenet.study import Study
+
+    folder, _, log = builds
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    for layer in ("workflow/presets/tiny.yaml", "one_run.yaml"):
+        for key, value in yaml.safe_load((folder / layer).read_text()).items():
+            config[key] = {**config[key], **value} if isinstance(value, dict) and key != "sweep" else value
+    validate(config, str(folder / "workflow" / "schemas" / "config.schema.yaml"))
+    costs = Study(config).costs[RUN]
+    calls = re.findall(r"sbatch call: (.*)", log)
+    assert calls, log[-4000:]
+    for job in ("train", "evaluate"):
+        mem_mb, minutes = costs.request(job)
+        asked = [call for call in calls if f"rule_{job}/" in call]
+        assert asked, calls
+        assert any(re.search(rf"--mem '?{mem_mb}'?( |$)", call) and re.search(rf" -t '?{minutes}'?( |$)", call)
+                   for call in asked), (mem_mb, minutes, asked)
+    assert mem_mb != 4000  # not the old flat request
 
 
 def test_slurm_tables_match_the_local_run_byte_for_byte(builds):

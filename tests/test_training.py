@@ -55,12 +55,22 @@ def test_common_random_numbers_change_the_stream_but_stay_deterministic():
     assert not a.history["mean_fitness"].equals(plain.history["mean_fitness"])
 
 
-def test_progress_lines_every_few_generations():
+def test_progress_lines_say_the_cost_first_then_every_few_generations():
+    """Before any work: what the job trains and its estimated cost; then generation 0 as soon as
+    it ran (alone in the first call), with the time left; then every log_every generations."""
+    from fatenet.cost import estimate
+
+    config = tiny_config(evolution={"n_generations": 5, "log_every": 2})
     stream = io.StringIO()
-    train(tiny_config(evolution={"n_generations": 5, "log_every": 2}), 0, stream=stream)
-    lines = stream.getvalue().splitlines()
+    train(config, 0, stream=stream)
+    notes, lines = [], []
+    for line in stream.getvalue().splitlines():
+        (notes if line.startswith("fatenet: ") else lines).append(line)
+    assert stream.getvalue().startswith(notes[0]) and notes[0].startswith("fatenet: training seed 0: 1 restart(s) x 6")
+    assert f"estimated peak {estimate(config).train_mb:,.0f} MB" in notes[0] and "compiling" in notes[-1]
     assert [line.split()[1] for line in lines] == ["0/5", "2/5", "4/5"]
     assert all("best" in line and "s/gen" in line for line in lines)
+    assert "left" in lines[0] and "left" not in lines[-1]
     quiet = io.StringIO()
     train(tiny_config(), 0, stream=quiet, progress=False)
     assert quiet.getvalue() == ""

@@ -10,6 +10,8 @@
                                                         best basin: restart success and run miss rates
     fatenet schema                                      the study's JSON schema, generated from the
                                                         settings (workflow/schemas/config.schema.yaml)
+    fatenet cost [CONFIG ...] [--calibrate]             every run's estimated peak memory and time
+                                                        (config.yaml here, CONFIGs layered over it)
 
 ``info`` and ``evaluate`` read the run's settings from the ``params.json`` sidecar beside
 ``params.npz``. Errors name the file or setting and what is allowed; the exit status is 2 for
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from . import artifacts
 from .config import BOUNDARIES, Config, ConfigError
+from .progress import duration
 
 
 def _bound(args: argparse.Namespace) -> int:
@@ -199,6 +202,50 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost(args: argparse.Namespace) -> int:
+    """One row per sweep point of the study (``config.yaml`` in this folder if there is one, with
+    each CONFIG layered over it as ``--configfile`` does): ``fatenet.cost``'s estimates."""
+    from dataclasses import fields
+
+    import yaml
+
+    from . import cost
+    from .study import Study, StudySettings
+
+    if args.calibrate:
+        measured = cost.calibrate()
+        print("this machine's cell-steps per second: " + ", ".join(f"{k} {v:.3g}" for k, v in measured.items())
+              + f" (kept in {cost.rate_file()})")
+    study: dict = {}
+    for path in ([Path("config.yaml")] if Path("config.yaml").is_file() else []) + [Path(p) for p in args.configs]:
+        if not path.is_file():
+            raise FileNotFoundError(f"no study config at {path}")
+        study = _layered(study, yaml.safe_load(path.read_text()) or {})
+    for spec in fields(StudySettings):
+        study.setdefault(spec.name, list(spec.default) if isinstance(spec.default, tuple) else spec.default)
+    built = Study(study)
+    rate = cost.rates()
+    print("rates (cell-steps/s): " + ", ".join(f"{k} {v:.3g}" for k, v in rate.items())
+          + ("" if cost.rate_file().is_file() else " (defaults: `fatenet cost --calibrate` measures this machine)"))
+    print("| sweep point | runs | train peak MB | train time | evaluate peak MB | evaluate time | "
+          "train cell-steps | asks mem_mb / runtime (train) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for point, runs in built.points.items():
+        c = built.costs[runs[0].run]
+        mem, minutes = c.request("train")
+        print(f"| {point} | {len(runs)} | {c.train_mb:,.0f} | {duration(c.train_s)} | {c.evaluate_mb:,.0f} | "
+              f"{duration(c.evaluate_s)} | {c.train_cell_steps:.2e} | {mem} / {minutes} min |")
+    return 0
+
+
+def _layered(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _layered(out[key], value) if both else value
+    return out
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -237,6 +284,12 @@ def _parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=_search)
     schema = commands.add_parser("schema", help="print the study's JSON schema (generated from the settings)")
     schema.set_defaults(handler=_schema)
+    cost = commands.add_parser("cost", help="every run's estimated peak memory and time, before it runs")
+    cost.add_argument("configs", metavar="CONFIG", nargs="*",
+                      help="study files layered over ./config.yaml (as snakemake --configfile)")
+    cost.add_argument("--calibrate", action="store_true",
+                      help="first measure this machine's simulation rate (a minute) and keep it")
+    cost.set_defaults(handler=_cost)
     return parser
 
 

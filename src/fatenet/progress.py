@@ -1,5 +1,7 @@
-"""Progress lines of a training job: every ``evolution.log_every`` generations, with the time per
-generation, and an in-place bar when the output is a terminal. Output only: no number depends on it."""
+"""Progress lines of a training job: what it is about to do and its estimated cost as soon as it
+starts, then generation 0 (the first call runs one generation, so the line comes as soon as it is
+compiled) with the time left, then every ``evolution.log_every`` generations, and an in-place bar
+when the output is a terminal. Output only: no number depends on it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,12 @@ class Progress:
         self.last = time.perf_counter()
         self.first = True
 
+    def note(self, text: str) -> None:
+        """A line about what the job does next (its start, the screen, compiling)."""
+        if self.enabled:
+            self.stream.write(f"fatenet: {text}\n")
+            self.stream.flush()
+
     def update(self, gen: int, record: dict, per_gen: float) -> None:
         """Report generation ``gen`` (``per_gen``: seconds per generation of its block)."""
         if not self.enabled:
@@ -32,9 +40,15 @@ class Progress:
             self.stream.write(f"{prefix}gen {gen:4d}/{self.total}  best {float(record['best_fitness']):+.4f}  "
                               f"mean {float(record['mean_fitness']):+.4f}  "
                               f"best-ever {float(record['best_ever_fitness']):+.4f}  {per_gen:.3f} s/gen"
-                              + (" (incl. compile)" if self.first else "") + "\n")
+                              + (" (incl. compile)" if self.first else "")
+                              + (f"; about {duration((self.total - done) * per_gen)} left" if done < self.total
+                                 else "") + "\n")
             self.first = False
         self.stream.flush()
+
+    def restart_clock(self) -> None:
+        """Time the next block from now (after work that is not a generation: the focus)."""
+        self.last = time.perf_counter()
 
     def block(self, first: int, records: list[dict]) -> None:
         """Report the generations ``first, first + 1, ...`` of one block, just run."""
@@ -44,3 +58,10 @@ class Progress:
             self.update(first + i, record, per_gen)
 
 
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``3.5 min`` or ``2.1 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"

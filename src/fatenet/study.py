@@ -23,6 +23,7 @@ from typing import Any
 
 from . import artifacts
 from .config import OUTPUT_NEUTRAL, SECTIONS, Config, ConfigError, setting
+from .cost import Cost, driving_keys, estimate, machine_memory_mb
 
 CONDA_ENVS = ("cpu", "cuda")
 VARIANT_NAME = "^[A-Za-z0-9_.+-]+$"
@@ -43,6 +44,10 @@ class StudySettings:
         (for GPU nodes; no checkpoints)""")
     conda_env: str = setting("cpu", "the rules' conda environment with --sdm conda (cpu, or cuda for NVIDIA GPU nodes)",
                              choices=CONDA_ENVS)
+    max_memory_mb: int = setting(0, """a run whose estimated peak memory (fatenet.cost) exceeds this many MB is
+        refused before any job starts; 0: this machine's memory (set a compute node's on a cluster)""", minimum=0)
+    warn_run_hours: float = setting(12.0, """a run estimated to take longer than this (train + evaluate, at this
+        machine's rate: fatenet cost --calibrate) is reported with its estimate when the study starts""", above=0)
 
 
 class StudyConfigError(ValueError):
@@ -147,6 +152,43 @@ def with_neutral(settings: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[st
     return out
 
 
+def check_costs(runs: Mapping[str, Run], max_memory_mb: float, warn_hours: float, seeds_together: int = 1,
+                stream=None) -> dict[str, Cost]:
+    """Every run's ``cost.estimate`` (one per distinct settings); raise StudyConfigError for a run
+    whose estimated peak exceeds ``max_memory_mb``, print a warning for one estimated to take longer
+    than ``warn_hours``. ``seeds_together``: seeds trained in one job (train_seeds_together)."""
+    import sys
+
+    limit = max_memory_mb or machine_memory_mb()
+    costs, seen = {}, {}
+    for entry in runs.values():
+        if entry.config not in seen:
+            seen[entry.config] = estimate(entry.config, seeds=seeds_together)
+        cost = costs[entry.run] = seen[entry.config]
+        if cost.peak_mb > limit:
+            job, driver = ("train", cost.train_driver) if cost.train_mb >= cost.evaluate_mb else \
+                ("evaluate", cost.evaluate_driver)
+            keys = ", ".join(f"{key} = {_setting(entry.config, key)}" for key in driving_keys(driver, entry.config))
+            raise StudyConfigError(
+                f"run {entry.run} cannot fit: its {job} job would need about {cost.peak_mb:,.0f} MB at its peak "
+                f"(a batch of {driver}: {keys}), more than the {limit:,.0f} MB allowed "
+                f"(max_memory_mb{'' if max_memory_mb else ', here this machine'}); make those settings smaller")
+    slow = {run: cost for run, cost in costs.items() if cost.train_s + cost.evaluate_s > warn_hours * 3600}
+    if slow:
+        run, cost = max(slow.items(), key=lambda item: item[1].train_s)
+        print(f"fatenet: warning: {len(slow)} run(s) estimated to take more than {warn_hours:g} h each, e.g. {run}: "
+              f"about {(cost.train_s + cost.evaluate_s) / 3600:.1f} h ({cost.train_cell_steps:.2e} cell-steps "
+              "of training; `fatenet cost` shows the estimate)", file=stream or sys.stderr)
+    return costs
+
+
+def _setting(config: Config, dotted: str):
+    if "/" in dotted:
+        return config.simulation.n_steps
+    section, _, name = dotted.partition(".")
+    return getattr(getattr(config, section), name)
+
+
 class Study:
     """The run table of a validated study config and what the rules ask of it."""
 
@@ -160,6 +202,13 @@ class Study:
         # the columns that tell runs apart in the summary: "variant" (with variants), then the swept keys
         self.sweep_keys = (["variant"] if cfg.get("variants") else []) + list(cfg.get("sweep") or {})
         self.sweep_labels = sweep_labels(self.sweep_keys)
+        together = len(self.seeds) if cfg.get("train_seeds_together") else 1
+        self.costs = check_costs(self.runs, cfg.get("max_memory_mb", 0), cfg.get("warn_run_hours", 12.0), together)
+
+    def resources(self, run: str, job: str, attempt: int = 1) -> dict[str, int]:
+        """``mem_mb`` and ``runtime`` (minutes, times the attempt) a ``job`` of ``run`` asks for."""
+        mem_mb, minutes = self.costs[run].request(job)
+        return {"mem_mb": mem_mb, "runtime": minutes * attempt}
 
     def run_files(self, name: str) -> list[str]:
         """The file ``name`` of every run, in run-table order."""

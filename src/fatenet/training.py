@@ -35,10 +35,11 @@ import pandas as pd
 from . import checkpoint as _checkpoint
 from . import streams
 from .config import Config
+from .cost import estimate
 from .dynamics import DT_REFINEMENTS
 from .engine import engine
 from .fitness import replicated_sharding
-from .progress import Progress
+from .progress import Progress, duration
 from .screening import restart_populations
 from .selection import TIME_STEP_CHOICES, choose_final, rescore, time_step_score
 from .strategies import make_trainer
@@ -238,9 +239,13 @@ def pooled(out: dict) -> dict:
             "best_ever_fitness": np.max(out["best_ever_fitness"])}
 
 
-def generation_blocks(start: int, stop: int, size: int):
-    """``(first, end)`` of the blocks of generations run in one call: cut at multiples of ``size``."""
+def generation_blocks(start: int, stop: int, size: int, first_alone: bool = False):
+    """``(first, end)`` of the blocks of generations run in one call: cut at multiples of ``size``
+    (and, with ``first_alone``, generation 0 alone, so its progress line comes as soon as it ran)."""
     gen = start
+    if first_alone and gen == 0 and stop > 0:
+        yield 0, 1
+        gen = 1
     while gen < stop:
         end = min(stop, (gen // size + 1) * size)
         yield gen, end
@@ -288,9 +293,18 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
     evo = config.evolution
     n_gen = evo.n_generations
     block = generations_per_call or min(evo.log_every, checkpoint_every if checkpoint is not None else evo.log_every)
+    bar = Progress(n_gen, evo.log_every, stream, progress)
+    sim = config.simulation
+    cost = estimate(config, seeds=len(seeds))
+    bar.note(f"training seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}: {evo.restarts} restart(s) x "
+             f"{evo.population_size} x {sim.n_replicates} tissues x {sim.n_cells} cells, {n_gen} generations of "
+             f"{sim.n_steps} steps; estimated peak {cost.train_mb:,.0f} MB, about {duration(cost.train_s)} "
+             "(fatenet.cost)")
     steps = {explore: make_generation_step(config, n_seeds=len(seeds), explore=explore)
              for _, _, explore in phases(config)}
     init, _, mean, full, pack = next(iter(steps.values()))
+    if evo.start_from == "pattern_classes":
+        bar.note(f"screening {evo.restarts} x {evo.initial_screen} random networks for the restarts' starts")
     starts = [start_populations(config, seed) for seed in seeds]
     state = init(seeds, populations=None if starts[0][0] is None else [pops for pops, _ in starts])
     kept = [np.arange(evo.restarts) for _ in seeds]
@@ -312,7 +326,7 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
             columns = [{name: list(saved[name]) for name in columns[0]}]
             kept = [saved.get("kept_restarts", kept[0])]
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
-    bar = Progress(n_gen, evo.log_every, stream, progress)
+    bar.note("compiling the generation program; generation 0 follows")
     for first_gen, end_gen, explore in phases(config):
         if end_gen <= start:
             continue
@@ -322,7 +336,8 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
             focused = [focus(config, seed, _part(host, i), mean) for i, seed in enumerate(seeds)]
             kept = [k for _, k in focused]
             state = init(seeds, _stack([part for part, _ in focused]))
-        for first, end in generation_blocks(max(start, first_gen), end_gen, block):
+            bar.restart_clock()
+        for first, end in generation_blocks(max(start, first_gen), end_gen, block, first_alone=first_gen == 0):
             state, out = steps[explore].step(state, end - first)
             out = full(jax.device_get(out), lead=1)  # arrays (generation, seed, restart, ...)
             summary = []

@@ -60,6 +60,22 @@ def point_training_settings(wildcards):
     return POINTS[wildcards.point][0].config.training_dict()
 
 
+def job_resource(job, name):
+    """A rule's ``name`` resource (mem_mb, runtime) for its run, from the cost model (fatenet.cost):
+    the estimate with a margin, the runtime times the attempt (a retried job gets more).
+    """
+
+    def of(wildcards, attempt):
+        run = (
+            wildcards.run
+            if hasattr(wildcards, "run")
+            else POINTS[wildcards.point][0].run
+        )
+        return STUDY.resources(run, job, attempt)[name]
+
+    return of
+
+
 def run_files(name):
     """The file ``name`` of every run, in run-table order."""
     return STUDY.run_files(name)

@@ -36,6 +36,9 @@ rule evaluate:
         "results/benchmarks/evaluate/{run}.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=job_resource("evaluate", "mem_mb"),
+        runtime=job_resource("evaluate", "runtime"),
     params:
         settings=evaluation_settings,
         seed=run_seed,

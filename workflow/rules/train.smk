@@ -22,6 +22,9 @@ if not config["train_seeds_together"]:
             "results/benchmarks/train/{run}.tsv"
         conda:
             CONDA_ENV
+        resources:
+            mem_mb=job_resource("train", "mem_mb"),
+            runtime=job_resource("train", "runtime"),
         params:
             settings=training_settings,
             seed=run_seed,
@@ -44,6 +47,9 @@ else:
             "results/benchmarks/train_seeds/{point}.tsv"
         conda:
             CONDA_ENV
+        resources:
+            mem_mb=job_resource("train", "mem_mb"),
+            runtime=job_resource("train", "runtime"),
         params:
             settings=point_training_settings,
             seeds=SEEDS,

@@ -1,0 +1,240 @@
+"""What a run costs, from its settings alone: peak memory and time of its train and evaluate jobs.
+
+Memory: a job's peak is the process's fixed part (Python, JAX, XLA, the plotting stack:
+``BASE_MB``) plus the largest batch of tissue states one of its compiled programs holds at once,
+in float32 elements times ``bytes per element`` (every state comes with its normals, its
+random bits, the neighbour average and the drift, and an MLP's hidden activations: ``_bytes``):
+
+    training    restarts x population x replicates x cells        (one generation, all restarts vmapped)
+                min(SCREEN_CHUNK, restarts x initial_screen) x replicates x cells   (the screen)
+                candidates x rescore_replicates x cells            (the final choice; the focus likewise)
+    evaluation  n_replicates x cells  and  the kymograph's (steps + 1) x 4 x cells
+
+Time: the cell-steps a job integrates (each tissue's cells times its Euler-Maruyama steps, a
+dt / k step counted k times), divided by this machine's rate (``calibrate``: one timed
+generation per architecture, kept in ``rate_file()``; without it ``DEFAULT_RATE``), plus a
+fixed start-up (imports, compiling).
+
+Both were fitted on this project's 2-core machine (README, "How big a study fits", with the
+table of estimates against measured peak RSS and wall time); ``Study`` refuses a run whose
+estimated peak exceeds the memory allowed (study key ``max_memory_mb``, 0: this machine's) and
+the rules ask SLURM for ``mem_mb`` and ``runtime`` from these estimates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import Config
+from .dynamics import DT_REFINEMENTS
+from .evaluation import DT_CHECK_MAX_REPLICATES, KYMOGRAPH_REPLICATES
+from .screening import SCREEN_CHUNK
+from .selection import TIME_STEP_CHOICES
+from .strategies.gradient import SCORE_GRID_POINTS
+
+BASE_MB = {"train": 750.0, "evaluate": 650.0}
+"""The fixed part of a job's peak RSS (MB): the interpreter and its libraries, before any tissue."""
+STATE_BYTES = 8.0
+"""Bytes per tissue-state element held by a piecewise-linear f's simulation (state, normals,
+bits, neighbour average, drift, clip masks: fitted)."""
+HIDDEN_BYTES = 8.0
+"""Extra bytes per element and hidden unit of an MLP f (its activations, forward)."""
+STARTUP_S = {"train": 20.0, "evaluate": 15.0, "evaluate mlp": 25.0}
+"""Seconds a job spends before and around its simulations (imports, tracing, compiling, files);
+an MLP's evaluation compiles six larger programs."""
+DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8}
+"""Cell-steps per second on this project's 2-core machine (one job per core), used until
+``fatenet cost --calibrate`` has measured this machine."""
+MARGIN = {"mem": 1.5, "time": 2.0}
+"""What a job asks the scheduler for, over the estimate."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One run's estimate: peak MB and seconds of its train and evaluate jobs, and what drives them."""
+
+    train_mb: float
+    evaluate_mb: float
+    train_cell_steps: float
+    evaluate_cell_steps: float
+    train_s: float
+    evaluate_s: float
+    train_driver: str  # the batch behind the training peak, e.g. "restarts x population x replicates x cells"
+    evaluate_driver: str
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.train_mb, self.evaluate_mb)
+
+    def request(self, job: str) -> tuple[int, int]:
+        """(mem_mb, runtime in minutes) a ``job`` ("train" or "evaluate") asks the scheduler for."""
+        mb = self.train_mb if job == "train" else self.evaluate_mb
+        seconds = self.train_s if job == "train" else self.evaluate_s
+        return int(mb * MARGIN["mem"] + 256), max(10, int(seconds * MARGIN["time"] / 60) + 1)
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"peak_mb": self.peak_mb}
+
+
+def _bytes(config: Config) -> float:
+    net = config.network
+    hidden = sum(net.hidden_dims) if net.architecture == "mlp" else 0
+    return STATE_BYTES + HIDDEN_BYTES * hidden
+
+
+def _candidates(config: Config) -> int:
+    """The final candidates re-scored: each kept restart's best and mean, and the last generation's best."""
+    evo = config.evolution
+    kept = evo.keep_restarts if evo.explore_generations else evo.restarts
+    return 2 * kept + evo.rescore_candidates
+
+
+def _time_step_factors(config: Config) -> tuple[int, ...]:
+    """The time steps the final choice (and the focus) re-score at: dt, dt / 4, dt / 16, or dt alone."""
+    return (1, *DT_REFINEMENTS) if config.evolution.final_choice in TIME_STEP_CHOICES else (1,)
+
+
+def training_batches(config: Config) -> dict[str, float]:
+    """The tissue-state batches (elements) of the training job's programs, by what drives them."""
+    sim, evo = config.simulation, config.evolution
+    cells = sim.n_cells
+    batches = {"restarts x population x replicates x cells": evo.restarts * evo.population_size * sim.n_replicates
+               * cells}
+    if evo.strategy == "gradient":  # the score's grid of df/dθ weights beside the states
+        batches["restarts x population x replicates x cells"] *= 1 + SCORE_GRID_POINTS / cells
+    if evo.initial_screen:
+        batches["initial_screen x replicates x cells"] = min(SCREEN_CHUNK, evo.restarts * evo.initial_screen) \
+            * sim.n_replicates * cells
+    batches["candidates x rescore_replicates x cells"] = _candidates(config) * evo.rescore_replicates * cells
+    n_params = config.network.n_params
+    batches["restarts x population x n_params (the networks)"] = evo.restarts * evo.population_size * n_params
+    if evo.strategy == "cma_es":  # each restart's covariance, its eigenvectors and a product of them
+        batches["restarts x n_params^2 (CMA-ES covariance)"] = 3 * evo.restarts * n_params**2
+    if evo.explore_generations:
+        focus = evo.focus_replicates or evo.rescore_replicates
+        batches["restarts x focus_replicates x cells"] = 2 * evo.restarts * focus * cells
+    return batches
+
+
+def evaluation_batches(config: Config) -> dict[str, float]:
+    sim, ev = config.simulation, config.evaluation
+    return {"n_replicates x cells": ev.n_replicates * sim.n_cells,
+            "n_steps x cells (kymograph)": (sim.n_steps + 1) * KYMOGRAPH_REPLICATES * sim.n_cells}
+
+
+def training_cell_steps(config: Config) -> float:
+    sim, evo = config.simulation, config.evolution
+    per_tissue = sim.n_cells * sim.n_steps
+    explore = evo.explore_generations
+    later = evo.keep_restarts if explore else evo.restarts
+    generations = (explore * evo.restarts * 1 + (evo.n_generations - explore) * later * sum(evo.fitness_dt_factors))
+    total = generations * evo.population_size * sim.n_replicates * per_tissue
+    total += evo.restarts * evo.initial_screen * sim.n_replicates * per_tissue
+    factors = sum(_time_step_factors(config))
+    if explore:
+        total += 2 * evo.restarts * (evo.focus_replicates or evo.rescore_replicates) * per_tissue * factors
+    if evo.final_choice != "best_ever":  # the notebook's rule re-scores nothing
+        total += _candidates(config) * evo.rescore_replicates * per_tissue * factors
+    return float(total)
+
+
+def evaluation_cell_steps(config: Config) -> float:
+    sim, n_rep = config.simulation, config.evaluation.n_replicates
+    per_tissue = sim.n_cells * sim.n_steps
+    finest = max(DT_REFINEMENTS)
+    checked = min(n_rep, DT_CHECK_MAX_REPLICATES)
+    # counted in normals drawn (most of a step's cost): the trained network's path resolved at
+    # dt / 16 (16 a step) and the random one's (1); each time-step check draws the same 16 a step
+    return float(n_rep * per_tissue * (finest + 1) + checked * per_tissue * finest * len(DT_REFINEMENTS)
+                 + 2 * KYMOGRAPH_REPLICATES * per_tissue * finest)
+
+
+def rate_file() -> Path:
+    """Where ``calibrate`` keeps this machine's rates: $FATENET_COST_FILE, else ~/.cache/fatenet/cost.json."""
+    if os.environ.get("FATENET_COST_FILE"):
+        return Path(os.environ["FATENET_COST_FILE"])
+    return Path.home() / ".cache" / "fatenet" / "cost.json"
+
+
+def rates() -> dict[str, float]:
+    """Cell-steps per second by architecture: this machine's (``calibrate``), else ``DEFAULT_RATE``."""
+    try:
+        measured = json.loads(rate_file().read_text())
+        if measured.get("machine") == platform.node():
+            return {**DEFAULT_RATE, **{k: float(v) for k, v in measured["rates"].items()}}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return dict(DEFAULT_RATE)
+
+
+def estimate(config: Config, rate: dict[str, float] | None = None, seeds: int = 1) -> Cost:
+    """The cost of one run of ``config`` (module doc); with ``seeds`` > 1, of a train job that
+    trains that many seeds in one program (``train_seeds``), whose batches and steps are as many times."""
+    per_element = _bytes(config)
+    train = {name: size * seeds for name, size in training_batches(config).items()}
+    evaluation = evaluation_batches(config)
+    train_driver = max(train, key=train.get)
+    evaluate_driver = max(evaluation, key=evaluation.get)
+    speed = (rate or rates())[config.network.architecture]
+    train_steps, evaluate_steps = seeds * training_cell_steps(config), evaluation_cell_steps(config)
+    return Cost(train_mb=BASE_MB["train"] + train[train_driver] * per_element / 2**20,
+                evaluate_mb=BASE_MB["evaluate"] + evaluation[evaluate_driver] * per_element / 2**20,
+                train_cell_steps=train_steps, evaluate_cell_steps=evaluate_steps,
+                train_s=STARTUP_S["train"] + train_steps / speed,
+                evaluate_s=STARTUP_S["evaluate mlp" if config.network.architecture == "mlp" else "evaluate"]
+                + evaluate_steps / speed,
+                train_driver=train_driver, evaluate_driver=evaluate_driver)
+
+
+def driving_keys(driver: str, config: Config | None = None) -> list[str]:
+    """The settings behind a batch named like ``restarts x population x replicates x cells``."""
+    network = "network.hidden_dims" if config is not None and config.network.architecture == "mlp" \
+        else "network.n_knots"
+    names = {"restarts": "evolution.restarts", "population": "evolution.population_size",
+             "replicates": "simulation.n_replicates", "cells": "simulation.n_cells",
+             "initial_screen": "evolution.initial_screen", "candidates": "evolution.rescore_candidates",
+             "rescore_replicates": "evolution.rescore_replicates", "focus_replicates": "evolution.focus_replicates",
+             "n_replicates": "evaluation.n_replicates", "n_steps": "simulation.t_final / simulation.dt",
+             "n_params": network, "n_params^2": network}
+    return [names[word] for word in driver.split(" (")[0].split(" x ") if word in names]
+
+
+def machine_memory_mb() -> float:
+    """This machine's physical memory in MB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+
+
+def calibrate(repeats: int = 3) -> dict[str, float]:
+    """Measure this machine's cell-steps per second for each architecture (one generation of a
+    mid-size run, median of ``repeats`` after a compiling one) and keep them in ``rate_file()``."""
+    import statistics
+
+    import jax
+
+    from .training import make_generation_step
+
+    measured = {}
+    for architecture in DEFAULT_RATE:
+        config = Config.from_dict({"simulation": {"n_replicates": 64}, "network": {"architecture": architecture},
+                                   "evolution": {"population_size": 12, "strategy": "cma_es"}})
+        init, step, *_ = make_generation_step(config)
+        state, out = step(init([0]))
+        jax.block_until_ready((state, out))
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            state, out = step(state)
+            jax.block_until_ready((state, out))
+            times.append(time.perf_counter() - start)
+        sim = config.simulation
+        cell_steps = config.evolution.population_size * sim.n_replicates * sim.n_cells * sim.n_steps
+        measured[architecture] = cell_steps / statistics.median(times)
+    path = rate_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"machine": platform.node(), "rates": measured}, indent=1) + "\n")
+    return measured
