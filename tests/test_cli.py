@@ -12,8 +12,6 @@ from fatenet.evaluation import evaluate
 from fatenet.training import train
 from helpers import tiny_config
 
-pytestmark = pytest.mark.xdist_group("test_cli")  # one worker: its module fixtures are built once
-
 FATENET = Path(sys.executable).with_name("fatenet")
 
 

@@ -22,8 +22,6 @@ from fatenet import config as engine
 from fatenet.schema import schema_text
 from fatenet.study import Study, StudyConfigError, StudySettings
 
-pytestmark = pytest.mark.xdist_group("test_config_schema")  # one worker: its module fixtures are built once
-
 SCHEMA_FILE = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 

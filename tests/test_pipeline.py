@@ -25,7 +25,7 @@ from fatenet.config import Config
 from fatenet.evaluation import METRIC_COLUMNS
 from helpers import REPO, TINY_RUNS
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_pipeline")]  # one worker: module fixtures
+pytestmark = pytest.mark.slow
 
 RUNS = TINY_RUNS
 FIGURES = [artifacts.utility_figure("noise_strength"), *artifacts.STUDY_FIGURES.values()]

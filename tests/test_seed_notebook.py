@@ -23,8 +23,6 @@ import yaml
 from helpers import REPO
 from helpers import SEED_NOTEBOOK as NOTEBOOK
 
-pytestmark = pytest.mark.xdist_group("test_seed_notebook")  # one worker: its module fixtures are built once
-
 N_CODE_CELLS = 11
 CELL_START = re.compile(r"^In \[[^\]]*\]:\s*$")
 # A code cell runs until the next markdown heading (level 2 or deeper), bold prose or cell marker.

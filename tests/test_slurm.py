@@ -24,7 +24,7 @@ from conftest import SNAKEMAKE, copy_study, shared_tiny_study
 from fatenet import artifacts
 from helpers import TINY_RUNS
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_slurm")]  # one worker: module fixtures
+pytestmark = pytest.mark.slow
 
 REQUIRED = os.environ.get("FATENET_SLURM") == "1"
 CI_CLUSTER = "fatenet-ci"
