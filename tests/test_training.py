@@ -56,8 +56,8 @@ def test_common_random_numbers_change_the_stream_but_stay_deterministic():
 
 
 def test_progress_lines_say_the_cost_first_then_every_few_generations():
-    """Before any work: what the job trains and its estimated cost; then generation 0 as soon as
-    it ran (alone in the first call), with the time left; then every log_every generations."""
+    """Before any work: what the job trains and its estimated cost; then generation 0 with the
+    time left; then every log_every generations."""
     from fatenet.cost import estimate
 
     config = tiny_config(evolution={"n_generations": 5, "log_every": 2})

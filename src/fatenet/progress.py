@@ -1,7 +1,7 @@
 """Progress lines of a training job: what it is about to do and its estimated cost as soon as it
-starts, then generation 0 (the first call runs one generation, so the line comes as soon as it is
-compiled) with the time left, then every ``evolution.log_every`` generations, and an in-place bar
-when the output is a terminal. Output only: no number depends on it."""
+starts (before any compiling), then generation 0 with the time left once the first compiled call
+(``log_every`` generations) has run, then every ``log_every`` generations, and an in-place bar when
+the output is a terminal. Output only: no number depends on it."""
 
 from __future__ import annotations
 

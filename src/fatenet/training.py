@@ -239,13 +239,10 @@ def pooled(out: dict) -> dict:
             "best_ever_fitness": np.max(out["best_ever_fitness"])}
 
 
-def generation_blocks(start: int, stop: int, size: int, first_alone: bool = False):
-    """``(first, end)`` of the blocks of generations run in one call: cut at multiples of ``size``
-    (and, with ``first_alone``, generation 0 alone, so its progress line comes as soon as it ran)."""
+def generation_blocks(start: int, stop: int, size: int):
+    """``(first, end)`` of the blocks of generations run in one call: cut at multiples of ``size``.
+    (Every other block length is another compiled program, so the first block is not cut short.)"""
     gen = start
-    if first_alone and gen == 0 and stop > 0:
-        yield 0, 1
-        gen = 1
     while gen < stop:
         end = min(stop, (gen // size + 1) * size)
         yield gen, end
@@ -326,7 +323,8 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
             columns = [{name: list(saved[name]) for name in columns[0]}]
             kept = [saved.get("kept_restarts", kept[0])]
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
-    bar.note("compiling the generation program; generation 0 follows")
+    bar.note(f"compiling the generation program; generation 0 is reported after the first {min(block, n_gen)} "
+             "generation(s)")
     for first_gen, end_gen, explore in phases(config):
         if end_gen <= start:
             continue
@@ -337,7 +335,7 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
             kept = [k for _, k in focused]
             state = init(seeds, _stack([part for part, _ in focused]))
             bar.restart_clock()
-        for first, end in generation_blocks(max(start, first_gen), end_gen, block, first_alone=first_gen == 0):
+        for first, end in generation_blocks(max(start, first_gen), end_gen, block):
             state, out = steps[explore].step(state, end - first)
             out = full(jax.device_get(out), lead=1)  # arrays (generation, seed, restart, ...)
             summary = []
