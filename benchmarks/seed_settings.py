@@ -1,7 +1,5 @@
 """The seed notebook's settings (workflow/presets/seed.yaml) and a generation timer, shared by the benchmarks."""
 
-import statistics
-import time
 from pathlib import Path
 
 import yaml
@@ -18,19 +16,7 @@ def seed_config():
 
 
 def seconds_per_generation(config, repeats: int) -> float:
-    """Median wall time of one training generation of ``config`` over ``repeats`` calls, after
-    a first call that compiles."""
-    import jax
+    """Median wall time of one training generation of ``config`` (``fatenet.cost.seconds_per_generation``)."""
+    from fatenet.cost import seconds_per_generation as measure
 
-    from fatenet.training import make_generation_step
-
-    init, step, *_ = make_generation_step(config)
-    state, out = step(init([0]))  # warm-up: compiles
-    jax.block_until_ready((state, out))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        state, out = step(state)
-        jax.block_until_ready((state, out))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return measure(config, repeats)

@@ -209,31 +209,37 @@ def machine_memory_mb() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
 
 
-def calibrate(repeats: int = 3) -> dict[str, float]:
-    """Measure this machine's cell-steps per second for each architecture (one generation of a
-    mid-size run, median of ``repeats`` after a compiling one) and keep them in ``rate_file()``."""
+def seconds_per_generation(config: Config, repeats: int) -> float:
+    """Median wall time of one training generation of ``config`` over ``repeats`` calls, after
+    a first call that compiles."""
     import statistics
 
     import jax
 
     from .training import make_generation_step
 
+    init, step, *_ = make_generation_step(config)
+    state, out = step(init([0]))  # warm-up: compiles
+    jax.block_until_ready((state, out))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        state, out = step(state)
+        jax.block_until_ready((state, out))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def calibrate(repeats: int = 3) -> dict[str, float]:
+    """Measure this machine's cell-steps per second for each architecture (one generation of a
+    mid-size run, median of ``repeats`` after a compiling one) and keep them in ``rate_file()``."""
     measured = {}
     for architecture in DEFAULT_RATE:
         config = Config.from_dict({"simulation": {"n_replicates": 64}, "network": {"architecture": architecture},
                                    "evolution": {"population_size": 12, "strategy": "cma_es"}})
-        init, step, *_ = make_generation_step(config)
-        state, out = step(init([0]))
-        jax.block_until_ready((state, out))
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            state, out = step(state)
-            jax.block_until_ready((state, out))
-            times.append(time.perf_counter() - start)
         sim = config.simulation
         cell_steps = config.evolution.population_size * sim.n_replicates * sim.n_cells * sim.n_steps
-        measured[architecture] = cell_steps / statistics.median(times)
+        measured[architecture] = cell_steps / seconds_per_generation(config, repeats)
     path = rate_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": platform.node(), "rates": measured}, indent=1) + "\n")
