@@ -105,7 +105,7 @@ def make_seed_style(n_cells, n_replicates, n_steps, dt, noise_strength, bandwidt
         return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(tmpl), out)
 
     def fitness(params, mdl, key):
-        f = lambda sbar: mdl.apply(params, sbar[..., None])[..., 0]  # noqa: E731
+        f = lambda sbar, s=None: mdl.apply(params, sbar[..., None])[..., 0]  # noqa: E731
         k_init, k_noise = random.split(key)
         s0 = random.uniform(k_init, (n_replicates, n_cells), minval=0.4, maxval=0.6)
 

@@ -43,7 +43,7 @@ def test_unknown_boundary_is_rejected_with_the_choices():
 
 
 def test_step_is_the_euler_maruyama_formula():
-    f = lambda sbar: 1.0 - 2.0 * sbar  # noqa: E731
+    f = lambda sbar, s=None: 1.0 - 2.0 * sbar  # noqa: E731
     xi = jnp.array([0.5, -1.0, 2.0, 0.0])
     dt, sigma = 0.01, 0.1
     sbar = np.array([0.2, 0.25, 0.5, 0.4])
@@ -54,19 +54,19 @@ def test_step_is_the_euler_maruyama_formula():
 
 
 def test_step_clips_to_unit_interval():
-    out = euler_maruyama_step(jnp.array([0.01, 0.99]), jnp.array([-100.0, 100.0]), lambda s: 0 * s, 0.01, 1.0)
+    out = euler_maruyama_step(jnp.array([0.01, 0.99]), jnp.array([-100.0, 100.0]), lambda s, _=None: 0 * s, 0.01, 1.0)
     assert out.tolist() == [0.0, 1.0]
 
 
 def test_without_drift_or_noise_the_initial_state_stays():
-    final, traj = simulate(lambda s: 0 * s, jax.random.PRNGKey(1), 5, 20, 30, 0.01, 0.0, return_trajectory=True)
+    final, traj = simulate(lambda s, _=None: 0 * s, jax.random.PRNGKey(1), 5, 20, 30, 0.01, 0.0, return_trajectory=True)
     assert jnp.array_equal(final, traj[0])
     assert float(final.min()) >= 0.4 and float(final.max()) <= 0.6
 
 
 @pytest.mark.parametrize("n_steps", [250, 257, 13])
 def test_trajectory_matches_final_state(n_steps):
-    f = lambda s: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
+    f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(2)
     final = simulate(f, key, 7, 4, n_steps, 0.01, 0.1)
     final2, traj = simulate(f, key, 7, 4, n_steps, 0.01, 0.1, return_trajectory=True)
@@ -77,7 +77,7 @@ def test_trajectory_matches_final_state(n_steps):
 
 
 def test_fixed_boundary_pins_edges_to_zero_and_runs_inside_jit():
-    final = jax.jit(lambda k: run_multiple_replicates(lambda s: 1 - s, 6, 3, 20, 0.01, 0.1, k, boundary="fixed"))(
+    final = jax.jit(lambda k: run_multiple_replicates(lambda s, _=None: 1 - s, 6, 3, 20, 0.01, 0.1, k, boundary="fixed"))(
         jax.random.PRNGKey(0)
     )
     assert final.shape == (3, 6)
@@ -86,7 +86,7 @@ def test_fixed_boundary_pins_edges_to_zero_and_runs_inside_jit():
 
 
 def test_lateral_inhibition_makes_alternating_patterns():
-    f = lambda s: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
+    f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     final = run_multiple_replicates(f, 7, 50, 2000, 0.01, 0.1, jax.random.PRNGKey(0))
     x = np.asarray(apply_threshold(final)).astype(int)
     # Neighbours mostly disagree under lateral inhibition.
@@ -106,7 +106,7 @@ def test_threshold_is_exact_with_straight_through_gradient():
 def test_one_scan_of_several_time_steps_equals_separate_simulations(factors, boundary):
     from fatenet.dynamics import simulate_time_steps
 
-    f = lambda s: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
+    f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(8)
     together = simulate_time_steps(f, key, 6, 5, 37, 0.02, 0.3, boundary, factors=factors)
     for k, final in zip(factors, together, strict=True):

@@ -71,7 +71,7 @@ def test_fine_dt_metric_is_a_direct_resimulation_and_kymographs_are_the_first_re
     m = ev.metrics.set_index("network")
     trained_key = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(3), streams.EVALUATION), 3)[0]
     sim = cfg.simulation
-    f = lambda s: model.apply_flat(jnp.asarray(params), s)  # noqa: E731
+    f = lambda s, _=None: model.apply_flat(jnp.asarray(params), s)  # noqa: E731
 
     def direct(k):  # dt / k with the same simulated time: k times the steps, one path resolved at dt / 16
         final = simulate(f, trained_key, sim.n_cells, 64, k * sim.n_steps, sim.dt / k, sim.noise_strength,

@@ -77,7 +77,7 @@ def test_tabulated_f_is_an_accurate_opt_in_approximation():
 
     model = RegulatoryNetwork()
     for flat in model.init_population(jax.random.PRNGKey(4), 5):
-        exact = lambda s, flat=flat: model.apply_flat(flat, s)  # noqa: E731
+        exact = lambda s, _=None, flat=flat: model.apply_flat(flat, s)  # noqa: E731
         approx = tabulated(exact, 1025)
         s = jax.random.uniform(jax.random.PRNGKey(5), (10_000,))
         assert float(jnp.max(jnp.abs(approx(s) - exact(s)))) < 5e-4
@@ -107,7 +107,7 @@ def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations(rule):
     robust = population_fitness(model, sim, cfg.evolution, pop, keys)
     picked = []
     for i in range(6):
-        f = lambda s, p=pop[i]: model.apply(p, s)  # noqa: E731
+        f = lambda s, _=None, p=pop[i]: model.apply(p, s)  # noqa: E731
         direct = []
         for steps, dt, substeps in ((sim.n_steps, sim.dt, 4), (4 * sim.n_steps, sim.dt / 4, 1)):
             final = simulate(f, keys[i], sim.n_cells, sim.n_replicates, steps, dt, sim.noise_strength,
@@ -126,8 +126,8 @@ def test_substeps_drive_the_coarse_step_by_the_sum_of_the_fine_noise():
     from fatenet.dynamics import simulate
 
     key = jax.random.PRNGKey(4)
-    coarse = simulate(lambda s: 0 * s, key, 5, 16, 50, 0.01, 0.02, substeps=4)
-    fine = simulate(lambda s: 0 * s, key, 5, 16, 200, 0.0025, 0.02)
+    coarse = simulate(lambda s, _=None: 0 * s, key, 5, 16, 50, 0.01, 0.02, substeps=4)
+    fine = simulate(lambda s, _=None: 0 * s, key, 5, 16, 200, 0.0025, 0.02)
     np.testing.assert_allclose(coarse, fine, atol=2e-6)
-    other = simulate(lambda s: 0 * s, key, 5, 16, 50, 0.01, 0.02)  # the stream's own coarse steps
+    other = simulate(lambda s, _=None: 0 * s, key, 5, 16, 50, 0.01, 0.02)  # the stream's own coarse steps
     assert float(jnp.max(jnp.abs(other - fine))) > 1e-3

@@ -47,7 +47,7 @@ def _reference_estimate(model, sim, flat, key, settings):
     From ``simulate``'s trajectory: a step that ends inside (0, 1) had xi = (s' - m) / tau, one
     that ends at 0 or 1 was clipped there. No grid: df/dθ at every recorded sbar.
     """
-    def f(sbar):
+    def f(sbar, s=None):
         return model.apply_flat(flat, sbar)
 
     final, traj = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, sim.dt, sim.noise_strength,

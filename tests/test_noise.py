@@ -102,7 +102,7 @@ def test_a_block_of_steps_equals_the_same_steps_drawn_in_pieces():
 def test_simulation_equals_replicates_first_steps_with_noise_drawn_in_blocks(boundary):
     """simulate (cells-first, a step's noise drawn inside the step) against the plain loop:
     replicates-first euler_maruyama_step fed by step_normals drawn in blocks of several sizes."""
-    f = lambda s: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
+    f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(2)
     got = dynamics.simulate(f, key, 7, 6, 523, 0.01, 0.1, boundary)
     k_init, k_noise = jax.random.split(key)

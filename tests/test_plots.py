@@ -52,7 +52,16 @@ def _figures(folder):
         "f_curves": lambda p: plots.plot_f_curves(curves, p),
         "training_curves": lambda p: plots.plot_training_curves(histories, p),
         "top_patterns": lambda p: plots.plot_top_patterns(pats, p),
+        "f_surface": lambda p: plots.plot_f_surface(grid, surface(4.0, 2.0), surface(5.0, 1.0), p),
     }
+
+
+grid = np.linspace(0.0, 1.0, 21)
+
+
+def surface(h_s, h_g):
+    s, sbar = np.meshgrid(grid, grid, indexing="ij")
+    return 1 / (1 + np.exp(-2 * (h_g * s - h_s * sbar))) - s
 
 
 @pytest.mark.parametrize("name", list(_figures(None)))

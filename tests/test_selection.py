@@ -40,7 +40,7 @@ def _direct_utility(config, flat, key, factor=1, substeps=1):
     """Hard U of one network on the re-scoring tissues at dt / factor, computed with ``simulate`` directly."""
     sim = config.simulation
     model = make_network(config.network)
-    final = simulate(lambda s: model.apply_flat(jnp.asarray(flat), s), key, sim.n_cells,
+    final = simulate(lambda s, _=None: model.apply_flat(jnp.asarray(flat), s), key, sim.n_cells,
                      config.evolution.rescore_replicates, sim.n_steps * factor, sim.dt / factor, sim.noise_strength,
                      sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps)
     return float(compute_hard_utility(apply_threshold(final))[0])

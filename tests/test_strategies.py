@@ -17,7 +17,7 @@ def test_every_configurable_strategy_is_served():
     assert set(STRATEGIES) == {*ASK_TELL_STRATEGIES, "gradient"}
 
 
-@pytest.mark.parametrize("name", ASK_TELL_STRATEGIES)
+@pytest.mark.parametrize("name", [name for name in ASK_TELL_STRATEGIES if name != "none"])
 def test_strategy_maximises_a_toy_problem(name):
     """Maximise -|x - 1|^2 over 5 dimensions: the optimum is 0 at x = 1."""
     config = EvolutionConfig(strategy=name, population_size=16, mutation_std=0.3)
@@ -51,6 +51,22 @@ def test_strategy_runs_the_cell_problem_deterministically(name, architecture, n_
     # best of a step's batch means).
     per_generation = a.history["mean_fitness" if name == "gradient" else "best_fitness"]
     assert a.best_ever_fitness == pytest.approx(per_generation.max())
+
+
+@pytest.mark.parametrize("architecture, n_params", [("mlp", 105), ("piecewise_linear", 25),
+                                                    ("lateral_inhibition", 2)])
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_every_strategy_trains_an_f_of_the_cells_own_state(name, architecture, n_params):
+    """inputs [s, sbar] with every architecture and strategy, on the paper's reflected, half-normal tissue."""
+    # best_ever: no re-scoring programs to compile (the final choice is tested elsewhere)
+    cfg = tiny_config(evolution={"strategy": name, "final_choice": "best_ever", "n_generations": 2},
+                      network={"architecture": architecture, "inputs": ["s", "sbar"], "n_knots": 5},
+                      simulation={"state_bounds": "reflect", "initial_condition": "half_normal"})
+    result = train(cfg, 3, progress=False)
+    assert result.params.shape == (n_params,)
+    assert np.isfinite(result.best_ever_fitness) and np.all(np.isfinite(result.params))
+    if name == "none" and architecture == "lateral_inhibition":  # the start itself: [h_s, h_g]
+        np.testing.assert_array_equal(result.params, [cfg.network.h_s, cfg.network.h_g])
 
 
 def test_every_strategy_name_has_a_trainer_and_a_settings_check():

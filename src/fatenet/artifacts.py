@@ -40,10 +40,11 @@ F_CURVE = "f_curve.parquet"
 PATTERNS_FIGURE = "trained_patterns.png"
 KYMOGRAPH = "kymograph.png"
 RANDOM_VS_TRAINED = "random_vs_trained.png"
+F_SURFACE = "f_surface.png"
 
 TRAIN_FILES = (PARAMS, SIDECAR, HISTORY, TRAINING_FIGURE)
 """What the ``train`` rule writes in a run folder."""
-EVALUATE_FILES = (METRICS, PATTERNS, F_CURVE, PATTERNS_FIGURE, KYMOGRAPH, RANDOM_VS_TRAINED)
+EVALUATE_FILES = (METRICS, PATTERNS, F_CURVE, PATTERNS_FIGURE, KYMOGRAPH, RANDOM_VS_TRAINED, F_SURFACE)
 """What the ``evaluate`` rule writes in a run folder."""
 RUN_FILES = TRAIN_FILES + EVALUATE_FILES
 """A finished run folder."""

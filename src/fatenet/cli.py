@@ -1,6 +1,7 @@
 """The ``fatenet`` command: quick answers without writing a study.
 
-    fatenet bound N [--boundary open|fixed|periodic]   exact upper bound of U for N cells
+    fatenet bound N [--boundary open|fixed|periodic] [--coupling nearest|next_nearest|global] [--fates Z]
+                                                        exact upper bound of U for N cells (bits per cell)
     fatenet info RUN                                    what a run folder holds: settings, choice, metrics
     fatenet evaluate PARAMS [--replicates R] [--seed S] [--json]
                                                         score a params.npz on fresh replicates
@@ -26,19 +27,27 @@ import sys
 from pathlib import Path
 
 from . import artifacts
-from .config import BOUNDARIES, Config, ConfigError
+from .config import BOUNDARIES, COUPLINGS, Config, ConfigError
 from .progress import duration
 
 
 def _bound(args: argparse.Namespace) -> int:
-    from .bounds import MAX_CELLS, utility_upper_bound
+    import math
 
-    if not 1 <= args.n_cells <= MAX_CELLS:
-        print(f"fatenet bound: N = {args.n_cells} is not allowed: the exact bound enumerates 2^N patterns, "
-              f"so N must be in [1, {MAX_CELLS}]", file=sys.stderr)
+    from .bounds import BoundNotComputed, utility_upper_bound
+
+    what = f"{args.n_cells} cells, {args.boundary} boundary, {args.coupling} coupling, {args.fates} fates"
+    try:
+        value = utility_upper_bound(args.n_cells, args.boundary, coupling=args.coupling, n_fates=args.fates)
+    except BoundNotComputed as error:
+        print(f"fatenet bound: N = {args.n_cells} with {args.fates} fates and {args.coupling} coupling is not "
+              f"computed: {error}", file=sys.stderr)
         return 2
-    value = utility_upper_bound(args.n_cells, args.boundary)
-    print(f"{value:.6f} bits per cell: the largest U for {args.n_cells} cells, {args.boundary} boundary")
+    except ValueError as error:  # N < 1, fewer than two fates
+        print(f"fatenet bound: {error}", file=sys.stderr)
+        return 2
+    print(f"{value:.6f} bits per cell, U / log2 {args.fates} = {value / math.log2(args.fates):.6f}: the largest U for "
+          f"{what}")
     return 0
 
 
@@ -259,6 +268,8 @@ def _parser() -> argparse.ArgumentParser:
     bound = commands.add_parser("bound", help="exact upper bound of U for N cells")
     bound.add_argument("n_cells", type=int, metavar="N")
     bound.add_argument("--boundary", choices=BOUNDARIES, default="open")
+    bound.add_argument("--coupling", choices=COUPLINGS, default="nearest")
+    bound.add_argument("--fates", type=int, default=2, metavar="Z", help="number of fates (default 2)")
     bound.set_defaults(handler=_bound)
     info = commands.add_parser("info", help="summarise a run folder")
     info.add_argument("run", metavar="RUN", help="a run folder (results/runs/...) or its params.npz")

@@ -1,10 +1,11 @@
 """Settings of a fatenet run: the one home of defaults and of the rules for valid values.
 
-Four frozen sections mirror the study's ``config.yaml`` (the model they describe is in the
+Five frozen sections mirror the study's ``config.yaml`` (the model they describe is in the
 README, "The model")::
 
     simulation: tissue and stochastic dynamics
-    network:    the regulatory function f(sbar)
+    network:    the regulatory function f(s, sbar)
+    fates:      how final states become fates
     evolution:  the optimiser and its fitness
     evaluation: fresh-replicate scoring of a trained network
 
@@ -22,8 +23,14 @@ from typing import Any
 
 BOUNDARIES = ("open", "fixed", "periodic")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
-ARCHITECTURES = ("mlp", "piecewise_linear")
-STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient")
+ARCHITECTURES = ("mlp", "piecewise_linear", "lateral_inhibition")
+STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient", "none")
+COUPLINGS = ("nearest", "next_nearest", "global")
+COUPLING_WEIGHTS = ("mean", "sender")
+STATE_BOUNDS = ("clip", "reflect")
+INITIAL_CONDITIONS = ("uniform", "half_normal")
+INPUT_SETS = (("sbar",), ("s", "sbar"))
+"""The allowed ``network.inputs``: f of the neighbours' mean alone (the seed's) or of the cell's own state too."""
 FITNESSES = ("soft", "hard")
 FINAL_CHOICES = ("robust", "flat", "rescored", "best_ever")
 STARTS = ("fittest", "pattern_classes")
@@ -81,6 +88,10 @@ def _allowed(kind: str, meta: Mapping[str, Any]) -> str:
         return "must be one of " + ", ".join(meta["choices"]) if "choices" in meta else "must be a non-empty string"
     if kind == "bool":
         return "must be true or false"
+    if kind == "tuple[float, ...]":
+        return "must be a non-empty list of finite numbers"
+    if kind == "tuple[str, ...]":
+        return "must be a non-empty list of " + ", ".join(meta.get("choices", ("strings",)))
     top = f" and <= {meta['item_maximum']}" if "item_maximum" in meta else ""
     return f"must be a non-empty list of {'distinct ' if meta.get('unique') else ''}integers >= " \
            f"{meta.get('item_minimum', 0)}{top}"
@@ -103,10 +114,18 @@ def _check_field(section: str, spec: dataclasses.Field, value: Any) -> Any:
         ok = value in meta["choices"] if "choices" in meta else isinstance(value, str) and bool(value)
     elif kind == "bool":
         ok = isinstance(value, bool)
-    else:  # tuple[int, ...]
+    else:  # a list: tuple[int, ...], tuple[float, ...] or tuple[str, ...]
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             fail(key, value, allowed)
         value = tuple(value)
+        if kind == "tuple[float, ...]":
+            if not value or not all(_is_number(v) and math.isfinite(v) for v in value):
+                fail(key, list(value), allowed)
+            return tuple(float(v) for v in value)
+        if kind == "tuple[str, ...]":
+            if not value or not all(v in meta.get("choices", ()) for v in value):
+                fail(key, list(value), allowed)
+            return value
         ok = (bool(value) and all(_is_int(v) and meta.get("item_minimum", 0) <= v <= meta.get("item_maximum", math.inf)
                                   for v in value)
               and (not meta.get("unique") or len(set(value)) == len(value)))
@@ -145,7 +164,18 @@ class SimulationConfig(_Section):
     noise_strength: float = setting(0.1, "amplitude of the Wiener increments", minimum=0)
     boundary: str = setting("open", "how edge cells see their neighbours", choices=BOUNDARIES)
     ic_mean: float = setting(0.5, "centre of the uniform initial states", minimum=0, maximum=1)
-    ic_spread: float = setting(0.1, "half-width of the uniform initial states", minimum=0)
+    ic_spread: float = setting(0.1, """half-width of the uniform initial states; with initial_condition
+        half_normal, the standard deviation of the normal whose absolute value is the state""", minimum=0)
+    coupling: str = setting("nearest", """which cells a cell's sbar averages: nearest (i - 1, i + 1; the seed's),
+        next_nearest (i - 2 ... i + 2) or global (every other cell); always the coupled cells that exist""",
+                            choices=COUPLINGS)
+    coupling_weights: str = setting("mean", """mean (sbar is the mean of the coupled cells; the seed's and the paper's
+        text) or sender (each coupled cell j adds s_j / n_j, n_j the number of cells coupled to j: what the authors'
+        published code computes; differs from mean only at open or fixed ends)""", choices=COUPLING_WEIGHTS)
+    state_bounds: str = setting("clip", """clip (states clipped to [0, 1] after every step; the seed's) or reflect
+        (s <- |s| after every step, no upper bound; the paper's)""", choices=STATE_BOUNDS)
+    initial_condition: str = setting("uniform", """uniform (ic_mean +- ic_spread; the seed's) or half_normal
+        (|N(0, ic_spread^2)|, the paper's; ic_spread 0 starts every cell at 0)""", choices=INITIAL_CONDITIONS)
 
     def _check(self) -> None:
         if self.t_final < self.dt:
@@ -159,33 +189,55 @@ class SimulationConfig(_Section):
 
 @dataclass(frozen=True)
 class NetworkConfig(_Section):
-    """The regulatory function f: scalar sbar -> scalar ds/dt (README, "The model").
+    """The regulatory function f: (s,) sbar -> ds/dt (README, "The model").
 
-    ``architecture: mlp`` (the seed's) is a Flax MLP with ``hidden_dims`` and ``activation``;
-    ``piecewise_linear`` holds the values of f at ``n_knots`` evenly spaced points of [0, 1]
-    and is linear in between. Either output is multiplied by ``output_scale`` and, with
-    ``max_rate`` > 0, clipped to [-max_rate, max_rate]: the fastest a cell's state may change
-    (0, the default, sets no bound).
+    ``inputs``: ``[sbar]`` (the seed's: the neighbours' mean alone) or ``[s, sbar]`` (the cell's
+    own state too). ``architecture: mlp`` (the seed's) is a Flax MLP with ``hidden_dims`` and
+    ``activation``; ``piecewise_linear`` holds the values of f at ``n_knots`` evenly spaced
+    points of [0, 1] (an ``n_knots`` x ``n_knots`` grid over [0, 1]^2 with two inputs) and is
+    (bi)linear in between; ``lateral_inhibition`` is the paper's
+    f(s, sbar) = sigmoid(2 (h_g s - h_s sbar)) - s with parameters ``[h_s, h_g]`` (it needs
+    ``inputs: [s, sbar]``; ``h_s``, ``h_g`` are where it starts). The mlp and piecewise_linear
+    outputs are multiplied by ``output_scale`` and, with ``max_rate`` > 0, clipped to
+    [-max_rate, max_rate]: the fastest a cell's state may change (0, the default, sets no bound).
     """
 
     SECTION = "network"
-    DESCRIPTION = "the regulatory function f(sbar)"
+    DESCRIPTION = "the regulatory function f(s, sbar)"
 
-    architecture: str = setting("mlp", """mlp (the seed's Flax MLP) or piecewise_linear (values of f at n_knots
-        evenly spaced points of [0, 1], linear in between)""", choices=ARCHITECTURES)
+    architecture: str = setting("mlp", """mlp (the seed's Flax MLP), piecewise_linear (values of f at n_knots
+        evenly spaced points of [0, 1], or an n_knots x n_knots grid with two inputs, (bi)linear in between) or
+        lateral_inhibition (the paper's sigmoid(2 (h_g s - h_s sbar)) - s; parameters [h_s, h_g]; needs inputs
+        [s, sbar])""", choices=ARCHITECTURES)
+    inputs: tuple[str, ...] = setting(("sbar",), """what f reads: [sbar] (the neighbours' mean; the seed's) or [s,
+        sbar] (the cell's own state too)""", choices=("s", "sbar"), allowed="must be [sbar] or [s, sbar]")
     hidden_dims: tuple[int, ...] = setting((8, 8), "widths of the hidden layers", item_minimum=1)
     activation: str = setting("tanh", "hidden-layer nonlinearity", choices=ACTIVATIONS)
     n_knots: int = setting(17, "knots of the piecewise_linear f (its number of parameters)", minimum=2)
     output_scale: float = setting(1.0, "f is the architecture's output times this factor", above=0)
     max_rate: float = setting(0.0, """f is clipped to [-max_rate, max_rate], the fastest a cell's state may change
         per unit time; 0 sets no bound""", minimum=0)
+    h_s: float = setting(4.0, """lateral_inhibition: the strength of inhibition by the neighbours' mean (its
+        starting value; the value itself with strategy none)""")
+    h_g: float = setting(2.0, """lateral_inhibition: the strength of self-activation (its starting value; the value
+        itself with strategy none)""")
+
+    def _check(self) -> None:
+        if self.inputs not in INPUT_SETS:
+            fail("network.inputs", list(self.inputs), "must be [sbar] or [s, sbar]")
+        if self.architecture == "lateral_inhibition" and self.inputs != ("s", "sbar"):
+            fail("network.inputs", list(self.inputs),
+                 "must be [s, sbar] with architecture lateral_inhibition (f reads the cell's own state)")
 
     @property
     def n_params(self) -> int:
-        """Length of the flat parameter vector: 97 for the (8, 8) MLP, n_knots for piecewise_linear."""
+        """Length of f's flat parameter vector: 97 for the (8, 8) MLP of sbar (105 of [s, sbar]),
+        n_knots (n_knots^2 with two inputs) for piecewise_linear, 2 for lateral_inhibition."""
+        if self.architecture == "lateral_inhibition":
+            return 2
         if self.architecture == "piecewise_linear":
-            return self.n_knots
-        widths = (1, *self.hidden_dims, 1)
+            return self.n_knots ** len(self.inputs)
+        widths = (len(self.inputs), *self.hidden_dims, 1)
         return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
@@ -241,7 +293,8 @@ class EvolutionConfig(_Section):
     DESCRIPTION = "the optimiser and the fitness it maximises"
 
     strategy: str = setting("mu_plus_lambda", """mu_plus_lambda (the seed's), evosax's cma_es, snes, open_es (open_es
-        needs an even population_size), or gradient (Adam on a score-function gradient; needs noise_strength > 0)""",
+        needs an even population_size), gradient (Adam on a score-function gradient; needs noise_strength > 0) or
+        none (no training: the architecture's start, e.g. lateral_inhibition's [h_s, h_g], is scored and kept)""",
                             choices=STRATEGIES)
     population_size: int = setting(20, "individuals per generation (must exceed the number of parents)", minimum=2)
     n_generations: int = setting(100, "generations of the optimiser", minimum=1)
@@ -339,11 +392,42 @@ class EvaluationConfig(_Section):
     n_shown: int = setting(30, "replicates drawn in trained_patterns.png", minimum=1)
 
 
+@dataclass(frozen=True)
+class FatesConfig(_Section):
+    """How a cell's final state becomes its fate (README, "The model").
 
-TRAINING_SECTIONS = ("simulation", "network", "evolution")
+    ``thresholds`` t_1 < ... < t_{Z-1} give Z fates: a cell's fate is the number of thresholds at
+    or below its state (one threshold, the default 0.5: fate 1 where s >= 0.5). U is in bits per
+    cell, at most log2(Z) (the metrics give U / log2(Z) beside it). ``learn_thresholds``: the
+    thresholds are trained with f, as the last Z - 1 entries of each individual's parameters
+    (starting from ``thresholds``; applied sorted).
+    """
+
+    SECTION = "fates"
+    DESCRIPTION = "how final states become fates"
+
+    thresholds: tuple[float, ...] = setting((0.5,), """Z - 1 increasing state thresholds that make Z fates (fate k:
+        k thresholds at or below the state); the seed's [0.5] makes two""",
+                                            allowed="must be a non-empty list of increasing finite numbers")
+    learn_thresholds: bool = setting(False, """train the thresholds with f (the last Z - 1 parameters of each
+        individual), starting from thresholds""")
+
+    def _check(self) -> None:
+        if any(b <= a for a, b in zip(self.thresholds[:-1], self.thresholds[1:], strict=False)):
+            fail("fates.thresholds", list(self.thresholds), "must be a non-empty list of increasing finite numbers")
+
+    @property
+    def n_fates(self) -> int:
+        """Z = len(thresholds) + 1."""
+        return len(self.thresholds) + 1
+
+
+
+TRAINING_SECTIONS = ("simulation", "network", "fates", "evolution")
 """The sections that determine a trained network (the evaluation section does not)."""
 
-SECTIONS = {cls.SECTION: cls for cls in (SimulationConfig, NetworkConfig, EvolutionConfig, EvaluationConfig)}
+SECTIONS = {cls.SECTION: cls for cls in (SimulationConfig, NetworkConfig, FatesConfig, EvolutionConfig,
+                                         EvaluationConfig)}
 """The sections of a run's settings, in the order of config.yaml."""
 OUTPUT_NEUTRAL = {name: tuple(f.name for f in fields(cls) if f.metadata.get("neutral"))
                   for name, cls in SECTIONS.items() if any(f.metadata.get("neutral") for f in fields(cls))}
@@ -359,6 +443,7 @@ class Config:
 
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    fates: FatesConfig = field(default_factory=FatesConfig)
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
@@ -367,6 +452,9 @@ class Config:
         # top: the strategies build on this module)
         from .strategies import check_settings
 
+        if self.evolution.f_table_points and self.network.inputs != ("sbar",):
+            fail("evolution.f_table_points", self.evolution.f_table_points,
+                 "must be 0 with network.inputs [s, sbar] (the table is of f(sbar) alone)")
         check_settings(self)
 
     @classmethod

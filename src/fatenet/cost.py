@@ -47,7 +47,7 @@ HIDDEN_BYTES = 8.0
 STARTUP_S = {"train": 20.0, "evaluate": 15.0, "evaluate mlp": 25.0}
 """Seconds a job spends before and around its simulations (imports, tracing, compiling, files);
 an MLP's evaluation compiles six larger programs."""
-DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8}
+DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8, "lateral_inhibition": 4.0e8}
 """Cell-steps per second on this project's 2-core machine (one job per core), used until
 ``fatenet cost --calibrate`` has measured this machine."""
 MARGIN = {"mem": 1.5, "time": 2.0}
@@ -235,7 +235,9 @@ def calibrate(repeats: int = 3) -> dict[str, float]:
     mid-size run, median of ``repeats`` after a compiling one) and keep them in ``rate_file()``."""
     measured = {}
     for architecture in DEFAULT_RATE:
-        config = Config.from_dict({"simulation": {"n_replicates": 64}, "network": {"architecture": architecture},
+        inputs = ["s", "sbar"] if architecture == "lateral_inhibition" else ["sbar"]
+        config = Config.from_dict({"simulation": {"n_replicates": 64},
+                                   "network": {"architecture": architecture, "inputs": inputs},
                                    "evolution": {"population_size": 12, "strategy": "cma_es"}})
         sim = config.simulation
         cell_steps = config.evolution.population_size * sim.n_replicates * sim.n_cells * sim.n_steps

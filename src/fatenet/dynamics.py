@@ -1,11 +1,17 @@
 """Stochastic tissue dynamics (README, "The model").
 
-A row of ``n_cells`` cells with states in [0, 1]. Every step, every cell:
+A row of ``n_cells`` cells. Every step, every cell:
 
-    s <- clip(s + f(sbar) * dt + noise_strength * sqrt(dt) * xi, 0, 1),   xi ~ N(0, 1)
+    s <- bound(s + f(sbar, s) * dt + noise_strength * sqrt(dt) * xi),   xi ~ N(0, 1)
 
-where ``sbar`` is the mean of the neighbours that exist (``boundary`` = open, fixed or
-periodic). States may carry any leading batch axes: ``(..., n_cells)``.
+where ``sbar`` is the mean state of the cells coupled to it that exist (``coupling``:
+nearest i +- 1, next_nearest i +- 1 and i +- 2, or global, every other cell; ``boundary`` =
+open, fixed or periodic ends; ``coupling_weights: sender`` weighs each coupled cell by one
+over its own number of coupled cells instead, as the authors' published code does) and
+``bound`` is ``state_bounds``: clip to [0, 1] (the seed's) or reflect at 0 (s <- |s|, the
+paper's). Initial states are uniform on ic_mean +- ic_spread (the seed's) or half-normal
+|N(0, ic_spread^2)| (``initial_condition``). ``f`` is called as ``f(sbar, s)``; the seed's f
+reads sbar alone. States may carry any leading batch axes: ``(..., n_cells)``.
 
 The noise comes from ``fatenet.noise``: every normal is a pure function of the simulation's
 key, the time step and the cell element (``replicate * n_cells + cell``), so the same key
@@ -29,15 +35,16 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 
-from .config import BOUNDARIES, SimulationConfig
-from .noise import MAX_ELEMENTS, bits_at_step, element_words, normals_from_bits, stream_seed, uniforms
+from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS, STATE_BOUNDS, SimulationConfig
+from .noise import MAX_ELEMENTS, bits_at_step, element_words, gaussian_noise, normals_from_bits, stream_seed, uniforms
 
 DT_REFINEMENTS = (4, 16)
 """The time-step check: a result is re-simulated with dt divided by each of these (same t_final)."""
 DT_TOLERANCE = 0.03
 """A U that moves by more than this (bits per cell) under a refinement is the integrator's, not the model's."""
 
-RegulatoryFunction = Callable[[jax.Array], jax.Array]
+RegulatoryFunction = Callable[[jax.Array, jax.Array], jax.Array]
+"""``f(sbar, s)`` -> ds/dt, elementwise."""
 
 
 def check_boundary(boundary: str) -> None:
@@ -45,35 +52,104 @@ def check_boundary(boundary: str) -> None:
         raise ValueError(f"invalid boundary {boundary!r}: must be one of " + ", ".join(BOUNDARIES))
 
 
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"invalid {name} {value!r}: must be one of " + ", ".join(allowed))
+
+
+def rules(sim: SimulationConfig) -> dict[str, str]:
+    """The static model choices of ``sim`` as ``simulate``'s keywords: coupling, coupling_weights, state_bounds,
+    initial_condition."""
+    return {"coupling": sim.coupling, "coupling_weights": sim.coupling_weights, "state_bounds": sim.state_bounds,
+            "initial_condition": sim.initial_condition}
+
+
+def coupled_cells(n_cells: int, boundary: str = "open", coupling: str = "nearest") -> list[list[int]]:
+    """For each cell, the distinct other cells its sbar averages (``coupling``, ``boundary``)."""
+    check_boundary(boundary)
+    _check("coupling", coupling, COUPLINGS)
+    out = []
+    for i in range(n_cells):
+        if coupling == "global":
+            cells = [j for j in range(n_cells) if j != i]
+        else:
+            reach = 1 if coupling == "nearest" else 2
+            offsets = [d for d in range(-reach, reach + 1) if d]
+            if boundary == "periodic":
+                cells = sorted({(i + d) % n_cells for d in offsets} - {i})
+            else:
+                cells = [i + d for d in offsets if 0 <= i + d < n_cells]
+        out.append(cells)
+    return out
+
+
 def refined(sim: SimulationConfig, factor: int) -> SimulationConfig:
     """``sim`` with the time step divided by ``factor`` (same simulated time)."""
     return dataclasses.replace(sim, dt=sim.dt / factor)
 
 
-def neighbour_average(s: jax.Array, boundary: str = "open", axis: int = -1) -> jax.Array:
-    """Mean state of each cell's existing neighbours, the cells along ``axis`` (the last by default).
+def neighbour_average(s: jax.Array, boundary: str = "open", axis: int = -1, coupling: str = "nearest",
+                      weights: str = "mean") -> jax.Array:
+    """The coupled cells' input to each cell, the cells along ``axis`` (the last by default).
 
-    ``open`` and ``fixed``: interior cells average both neighbours, an edge cell copies its
-    single neighbour. ``periodic``: a ring.
+    ``weights: mean`` (the seed's, and the paper's text): the mean state of the cells coupled to
+    each cell that exist. ``nearest``, ``open`` and ``fixed``: interior cells average both
+    neighbours, an edge cell copies its single neighbour; ``periodic``: a ring.
+    ``next_nearest``: the cells i - 2 ... i + 2 but i that exist (distinct cells on a ring
+    shorter than 5). ``global``: the mean of every other cell (the ends do not matter). See
+    ``coupled_cells``.
+
+    ``weights: sender`` (what the authors' published code computes, ``c / c.sum(axis=0)``):
+    each coupled cell j adds s_j / n_j, where n_j is the number of cells coupled to j. Where
+    every cell has as many coupled cells (a ring, global coupling) the two agree; on an open
+    chain an edge cell's input is half its neighbour's state.
     """
     check_boundary(boundary)
+    _check("coupling", coupling, COUPLINGS)
+    _check("weights", weights, COUPLING_WEIGHTS)
     axis = axis % s.ndim
+    n = s.shape[axis]
+    if coupling == "global":
+        return (jnp.sum(s, axis=axis, keepdims=True) - s) * jnp.float32(1.0 / (n - 1))
+    if weights == "sender":
+        return _coupled_sum(s / _counts(n, boundary, coupling, s.ndim, axis), boundary, axis, coupling)
+    if coupling == "next_nearest":
+        return _coupled_sum(s, boundary, axis, coupling) / _counts(n, boundary, coupling, s.ndim, axis)
     if boundary == "periodic":
         left, right = jnp.roll(s, 1, axis=axis), jnp.roll(s, -1, axis=axis)
     else:
         # An edge cell's missing neighbour is replaced by its existing one, so the mean is that one.
-        n = s.shape[axis]
         cells = lambda a, b: lax.slice_in_dim(s, a, b, axis=axis)  # noqa: E731
         left = jnp.concatenate([cells(1, 2), cells(0, n - 1)], axis=axis)
         right = jnp.concatenate([cells(1, n), cells(n - 2, n - 1)], axis=axis)
     return 0.5 * (left + right)
 
 
+def _counts(n: int, boundary: str, coupling: str, ndim: int, axis: int) -> jax.Array:
+    """The number of cells coupled to each cell, shaped to broadcast along ``axis``."""
+    shape = [1] * ndim
+    shape[axis] = n
+    return jnp.asarray(np.array([len(c) for c in coupled_cells(n, boundary, coupling)], np.float32).reshape(shape))
+
+
+def _coupled_sum(x: jax.Array, boundary: str, axis: int, coupling: str) -> jax.Array:
+    """For each cell, the sum of ``x`` over the distinct cells coupled to it (nearest or next_nearest)."""
+    n = x.shape[axis]
+    reach = 1 if coupling == "nearest" else 2
+    offsets = [d for d in range(-reach, reach + 1) if d]
+    if boundary == "periodic":
+        return sum(jnp.roll(x, -d, axis=axis) for d in sorted({d % n for d in offsets} - {0}))
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (reach, reach)
+    padded = jnp.pad(x, pad)
+    return sum(lax.slice_in_dim(padded, reach + d, reach + d + n, axis=axis) for d in offsets)
+
+
 def drift(s: jax.Array, f: RegulatoryFunction, dt: float, boundary: str = "open",
-          axis: int = -1) -> tuple[jax.Array, jax.Array]:
-    """``(sbar, s + f(sbar) * dt)``: the neighbour averages and the deterministic part of a step."""
-    sbar = neighbour_average(s, boundary, axis)
-    return sbar, s + f(sbar) * dt
+          axis: int = -1, coupling: str = "nearest", weights: str = "mean") -> tuple[jax.Array, jax.Array]:
+    """``(sbar, s + f(sbar, s) * dt)``: the coupled cells' means and the deterministic part of a step."""
+    sbar = neighbour_average(s, boundary, axis, coupling, weights)
+    return sbar, s + f(sbar, s) * dt
 
 
 def pin_boundary(s: jax.Array, boundary: str, axis: int = -1) -> jax.Array:
@@ -85,27 +161,41 @@ def pin_boundary(s: jax.Array, boundary: str, axis: int = -1) -> jax.Array:
     return s.at[edge(0)].set(0.0).at[edge(-1)].set(0.0)
 
 
+def bound_states(y: jax.Array, state_bounds: str = "clip") -> jax.Array:
+    """``clip``: y clipped to [0, 1]; ``reflect``: |y| (reflected at 0, no upper bound)."""
+    _check("state_bounds", state_bounds, STATE_BOUNDS)
+    return jnp.abs(y) if state_bounds == "reflect" else jnp.clip(y, 0.0, 1.0)
+
+
 def noisy_update(mean: jax.Array, xi: jax.Array, dt: float, noise_strength: float,
-                 boundary: str = "open", axis: int = -1) -> jax.Array:
-    """``clip(mean + noise_strength * sqrt(dt) * xi, 0, 1)``, then the fixed boundary's pinning."""
-    return pin_boundary(jnp.clip(mean + (noise_strength * jnp.sqrt(dt)) * xi, 0.0, 1.0), boundary, axis)
+                 boundary: str = "open", axis: int = -1, state_bounds: str = "clip") -> jax.Array:
+    """``bound(mean + noise_strength * sqrt(dt) * xi)`` (``bound_states``), then the fixed boundary's pinning."""
+    return pin_boundary(bound_states(mean + (noise_strength * jnp.sqrt(dt)) * xi, state_bounds), boundary, axis)
 
 
 def euler_maruyama_step(s: jax.Array, xi: jax.Array, f: RegulatoryFunction, dt: float,
-                        noise_strength: float, boundary: str = "open", axis: int = -1) -> jax.Array:
+                        noise_strength: float, boundary: str = "open", axis: int = -1, *, coupling: str = "nearest",
+                        coupling_weights: str = "mean", state_bounds: str = "clip") -> jax.Array:
     """One step for every cell (cells along ``axis``); ``xi`` holds standard normals of the shape of ``s``."""
-    return noisy_update(drift(s, f, dt, boundary, axis)[1], xi, dt, noise_strength, boundary, axis)
+    mean = drift(s, f, dt, boundary, axis, coupling, coupling_weights)[1]
+    return noisy_update(mean, xi, dt, noise_strength, boundary, axis, state_bounds)
 
 
 def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
-                   ic_spread: float = 0.1) -> jax.Array:
-    """I.i.d. uniform states on [ic_mean - ic_spread, ic_mean + ic_spread] (``noise.uniforms``)."""
+                   ic_spread: float = 0.1, initial_condition: str = "uniform") -> jax.Array:
+    """``uniform``: i.i.d. states on [ic_mean - ic_spread, ic_mean + ic_spread] (``noise.uniforms``);
+    ``half_normal``: |N(0, ic_spread^2)| (``noise.gaussian_noise``; ic_spread 0 gives zeros)."""
+    _check("initial_condition", initial_condition, INITIAL_CONDITIONS)
+    if initial_condition == "half_normal":
+        return jnp.abs(ic_spread * gaussian_noise(key, shape))
     return (ic_mean - ic_spread) + (2.0 * ic_spread) * uniforms(key, shape).reshape(shape)
 
 
 def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
              dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
-             ic_spread: float = 0.1, return_trajectory: bool = False, substeps: int = 1, observe=None):
+             ic_spread: float = 0.1, return_trajectory: bool = False, substeps: int = 1, observe=None, *,
+             coupling: str = "nearest", coupling_weights: str = "mean", state_bounds: str = "clip",
+             initial_condition: str = "uniform"):
     """Integrate ``n_replicates`` independent tissues for ``n_steps`` steps.
 
     Returns the final states ``(n_replicates, n_cells)``, or ``(final, trajectory)`` with the
@@ -122,8 +212,13 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
     ``observe = (start, update)`` follows the paths as they are integrated (the gradient trainer's
     score): ``extra = start(s0)`` from the initial states ``(n_replicates, n_cells)``, then every
     step ``extra = update(extra, sbar, mean, xi)`` with the step's neighbour averages, drift means
-    ``s + f(sbar) dt`` and standard normals, cells-first ``(n_cells, n_replicates)``; the call then
-    returns ``(final, extra)``. The paths are the same with or without it.
+    ``s + f(sbar, s) dt`` and standard normals, cells-first ``(n_cells, n_replicates)``, and the
+    states the step started from (``update(extra, sbar, mean, xi, s)``); the call then returns
+    ``(final, extra)``. The paths are the same with or without it.
+
+    ``coupling``, ``coupling_weights`` (``neighbour_average``'s ``weights``), ``state_bounds`` and
+    ``initial_condition``: the model's static choices (module doc; ``rules(sim)`` gives them from a
+    config).
     """
     check_boundary(boundary)
     n_steps, n_cells, n_replicates = int(n_steps), int(n_cells), int(n_replicates)
@@ -132,7 +227,7 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
         raise ValueError(f"a time step of {n_cells * n_replicates} cell elements exceeds the stream's counter "
                          f"({MAX_ELEMENTS})")
     k_init, k_noise = random.split(key)
-    s0 = initial_states(k_init, shape, ic_mean, ic_spread)
+    s0 = initial_states(k_init, shape, ic_mean, ic_spread, initial_condition)
     seed = stream_seed(k_noise)
     # element r * n_cells + c of the stream, laid out cells-first like the states
     replicate, cell = lax.iota(jnp.uint32, n_replicates)[None, :], lax.iota(jnp.uint32, n_cells)[:, None]
@@ -158,15 +253,17 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
         def observed(carry, t):
             s, extra = carry
             xi = normals(t)
-            sbar, mean = drift(s, f, dt, boundary, axis=0)
-            return (noisy_update(mean, xi, dt, noise_strength, boundary, axis=0), update(extra, sbar, mean, xi)), None
+            sbar, mean = drift(s, f, dt, boundary, 0, coupling, coupling_weights)
+            return (noisy_update(mean, xi, dt, noise_strength, boundary, 0, state_bounds),
+                    update(extra, sbar, mean, xi, s)), None
 
         (s, extra), _ = lax.scan(observed, (s0.T, start(s0)), lax.iota(jnp.uint32, n_steps))
         return s.T, extra
 
     def step(s, t):
         xi = normals(t)
-        s = euler_maruyama_step(s, xi, f, dt, noise_strength, boundary, axis=0)
+        s = euler_maruyama_step(s, xi, f, dt, noise_strength, boundary, 0, coupling=coupling,
+                                coupling_weights=coupling_weights, state_bounds=state_bounds)
         return s, (s.T if return_trajectory else None)
 
     s, traj = lax.scan(step, s0.T, lax.iota(jnp.uint32, n_steps))
@@ -177,12 +274,13 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
 
 def simulate_time_steps(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
                         dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
-                        ic_spread: float = 0.1, factors: tuple[int, ...] = (1,)) -> list[jax.Array]:
+                        ic_spread: float = 0.1, factors: tuple[int, ...] = (1,), **model_rules) -> list[jax.Array]:
     """The same tissues integrated with ``dt / k`` for every factor ``k``: final states, one per factor.
 
     Entry ``i`` is ``simulate(f, key, ..., n_steps * k, dt / k, ..., substeps=finest // k)`` for
     ``k = factors[i]`` and ``finest = max(factors)``: the same initial states and the same
-    Brownian path, resolved in steps of ``dt / finest``. (One scan that advances all of them
+    Brownian path, resolved in steps of ``dt / finest``; ``model_rules``: ``simulate``'s
+    coupling, state_bounds and initial_condition. (One scan that advances all of them
     together was tried: XLA's CPU code for several chained steps in one loop body was 2 to 25
     times slower than these separate scans.)
     """
@@ -191,7 +289,7 @@ def simulate_time_steps(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_r
     if any(k < 1 or finest % k for k in factors):
         raise ValueError(f"invalid factors {factors!r}: integers >= 1 that divide the largest")
     return [simulate(f, key, n_cells, n_replicates, n_steps * k, dt / k, noise_strength, boundary, ic_mean, ic_spread,
-                     substeps=finest // k) for k in factors]
+                     substeps=finest // k, **model_rules) for k in factors]
 
 
 def run_multiple_replicates(f: RegulatoryFunction, n_cells: int, n_replicates: int, n_steps: int,

@@ -24,7 +24,7 @@ class Engine:
 
     def __init__(self, config: Config):
         self.config = config
-        self.model: Network = make_network(config.network)
+        self.model: Network = make_network(config.network, config.fates)
         self.settings = FitnessSettings.from_configs(config.simulation, config.evolution)
         self._programs: dict[Hashable, Any] = {}
 

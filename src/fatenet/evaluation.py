@@ -43,10 +43,9 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from . import artifacts, streams
-from .bounds import MAX_CELLS, utility_upper_bound
-from .config import Config, NetworkConfig, SimulationConfig
-from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, refined, simulate
+from . import artifacts, bounds, streams
+from .config import Config, FatesConfig, NetworkConfig, SimulationConfig
+from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, refined, rules, simulate
 from .engine import engine
 from .neural_network import Network, lateral_inhibition_target, make_network
 from .statistics import bootstrap_utility_ci
@@ -62,7 +61,7 @@ KYMOGRAPH_TIMES = 201
 METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep",
                   "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1",
                   "zero_crossing", "lateral_inhibition", "train_fitness", "fresh_fitness", "fitness_gap",
-                  "utility_bound", "utility_fine_dt", "utility_finest_dt", "dt_sensitive")
+                  "utility_bound", "utility_fine_dt", "utility_finest_dt", "dt_sensitive", "utility_normalized")
 """The columns of ``metrics``, in order (one row per network)."""
 
 
@@ -80,28 +79,56 @@ def simulate_patterns(model: Network, sim: SimulationConfig, flat: jax.Array, ke
                       n_replicates: int, substeps: int = 1) -> jax.Array:
     """Hard fate patterns (n_replicates, n_cells) of the network ``flat`` (``substeps``: ``simulate``'s)."""
     params = model.unflatten(flat)
-    final = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
-                     sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps)
-    return apply_threshold(final)
+    final = simulate(lambda sbar, s=None: model.apply(params, sbar, s), key, sim.n_cells, n_replicates, sim.n_steps,
+                     sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps,
+                     **rules(sim))
+    return model.fates(flat, final)
 
 
 def kymograph(model: Network, sim: SimulationConfig, flat: np.ndarray, key: jax.Array,
               n_replicates: int = KYMOGRAPH_REPLICATES, n_times: int = KYMOGRAPH_TIMES, substeps: int = 1):
     """``(times (T,), states (T, n_replicates, n_cells))``: the first replicates' states over time."""
     params = model.unflatten(jnp.asarray(flat, jnp.float32))
-    _, traj = simulate(lambda sbar: model.apply(params, sbar), key, sim.n_cells, n_replicates, sim.n_steps,
-                       sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, return_trajectory=True,
-                       substeps=substeps)
+    _, traj = simulate(lambda sbar, s=None: model.apply(params, sbar, s), key, sim.n_cells, n_replicates,
+                       sim.n_steps, sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread,
+                       return_trajectory=True, substeps=substeps, **rules(sim))
     index = np.unique(np.linspace(0, sim.n_steps, min(n_times, sim.n_steps + 1)).round().astype(int))
     return index * sim.dt, np.asarray(traj)[index]
 
 
-def regulatory_curve(network: NetworkConfig, params, n_points: int = CURVE_POINTS) -> pd.DataFrame:
-    """f on ``n_points`` evenly spaced sbar in [0, 1] beside the reference lateral-inhibition curve."""
-    model = make_network(network)
+def regulatory_curve(network: NetworkConfig, params, n_points: int = CURVE_POINTS,
+                     fates: FatesConfig | None = None) -> pd.DataFrame:
+    """f on ``n_points`` evenly spaced sbar in [0, 1] beside the reference lateral-inhibition curve.
+
+    An f of (s, sbar) is cut along s = sbar (a uniform tissue: where f is 0 it stays uniform);
+    ``regulatory_surface`` gives the whole of it.
+    """
+    model = make_network(network, fates)
     sbar = np.linspace(0.0, 1.0, n_points, dtype=np.float32)
-    f = np.asarray(model.apply_flat(jnp.asarray(params, jnp.float32), sbar), dtype=np.float64)
+    f = np.asarray(model.apply_flat(jnp.asarray(params, jnp.float32), sbar, sbar), dtype=np.float64)
     return pd.DataFrame({"sbar": sbar.astype(np.float64), "f": f, "f_target": lateral_inhibition_target(sbar)})
+
+
+SURFACE_POINTS = 101
+
+
+def regulatory_surface(network: NetworkConfig, params, n_points: int = SURFACE_POINTS, upper: float = 1.0,
+                       fates: FatesConfig | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(grid (n,), f (n_s, n_sbar))``: f(s, sbar) on a grid of [0, upper]^2 (rows s, columns sbar);
+    an f of sbar alone is the same in every row."""
+    model = make_network(network, fates)
+    grid = np.linspace(0.0, upper, n_points, dtype=np.float32)
+    s, sbar = np.meshgrid(grid, grid, indexing="ij")
+    f = np.asarray(model.apply_flat(jnp.asarray(params, jnp.float32), sbar, s), dtype=np.float64)
+    return grid.astype(np.float64), f
+
+
+def paper_surface(config: Config, grid: np.ndarray) -> np.ndarray:
+    """The paper's f(s, sbar) = sigmoid(2 (h_g s - h_s sbar)) - s at ``config``'s ``network.h_s``,
+    ``network.h_g`` on ``grid`` x ``grid`` (rows s, columns sbar): the reference drawn beside a learned f."""
+    s, sbar = np.meshgrid(np.asarray(grid, np.float64), np.asarray(grid, np.float64), indexing="ij")
+    h_s, h_g = config.network.h_s, config.network.h_g
+    return 1.0 / (1.0 + np.exp(-2.0 * (h_g * s - h_s * sbar))) - s
 
 
 def zero_crossing(sbar: np.ndarray, f: np.ndarray) -> float:
@@ -118,7 +145,7 @@ def zero_crossing(sbar: np.ndarray, f: np.ndarray) -> float:
     return min(candidates) if candidates else float("nan")
 
 
-def fresh_fitness(patterns: np.ndarray, batch: int, kind: str, bandwidth: float) -> float:
+def fresh_fitness(patterns: np.ndarray, batch: int, kind: str, bandwidth: float, n_fates: int = 2) -> float:
     """The training fitness (``kind``) averaged over consecutive batches of ``batch`` replicates.
 
     NaN when there are fewer replicates than one batch; a remainder is left out.
@@ -127,28 +154,30 @@ def fresh_fitness(patterns: np.ndarray, batch: int, kind: str, bandwidth: float)
     if not n_batches:
         return float("nan")
     batches = jnp.asarray(patterns[: n_batches * batch].reshape(n_batches, batch, -1), jnp.float32)
-    scores = jax.lax.map(lambda b: utility(b, kind, bandwidth)[0], batches, batch_size=64)
+    scores = jax.lax.map(lambda b: utility(b, kind, bandwidth, n_fates)[0], batches, batch_size=64)
     return float(np.mean(np.asarray(scores, np.float64)))
 
 
-def soft_utility(patterns: np.ndarray, bandwidth: float) -> float:
+def soft_utility(patterns: np.ndarray, bandwidth: float, n_fates: int = 2) -> float:
     """The soft utility of hard patterns, from their distinct rows (any number of replicates)."""
     x = np.asarray(patterns)
     distinct, counts = np.unique(x, axis=0, return_counts=True)
-    return float(pooled_entropy(jnp.asarray(x, jnp.float32))) - soft_pattern_entropy_of_counts(distinct, counts,
-                                                                                                bandwidth)
+    pooled = float(pooled_entropy(jnp.asarray(x, jnp.float32), n_fates))
+    return pooled - soft_pattern_entropy_of_counts(distinct, counts, bandwidth)
 
 
 def _network_metrics(config: Config, model: Network, flat: np.ndarray, patterns: np.ndarray) -> dict:
-    evo = config.evolution
-    row = {k: float(v) for k, v in information_decomposition(jnp.asarray(patterns)).items()}
+    evo, z = config.evolution, model.n_fates
+    row = {k: float(v) for k, v in information_decomposition(jnp.asarray(patterns), z).items()}
     row["n_distinct"] = int(row["n_distinct"])
-    row["soft_utility"] = soft_utility(patterns, evo.bandwidth)
-    row["frac_fate1"] = float(np.mean(patterns))
+    row["utility_normalized"] = row["utility"] / np.log2(z)
+    row["soft_utility"] = soft_utility(patterns, evo.bandwidth, z)
+    row["frac_fate1"] = float(np.mean(patterns)) if z == 2 else float(np.mean(np.asarray(patterns) >= 1))
     row["alternating_share"] = alternating_share(patterns)
-    f0, f05, f1 = (float(v) for v in model.apply_flat(jnp.asarray(flat), jnp.array([0.0, 0.5, 1.0])))
+    points = jnp.array([0.0, 0.5, 1.0])
+    f0, f05, f1 = (float(v) for v in model.apply_flat(jnp.asarray(flat), points, points))
     row.update(f0=f0, f05=f05, f1=f1, lateral_inhibition=bool(f0 > 0.0 > f1))
-    row["fresh_fitness"] = fresh_fitness(patterns, config.simulation.n_replicates, evo.fitness, evo.bandwidth)
+    row["fresh_fitness"] = fresh_fitness(patterns, config.simulation.n_replicates, evo.fitness, evo.bandwidth, z)
     return row
 
 
@@ -183,14 +212,14 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     rows, tables, shown, kymographs = [], [], {}, {}
     sbar = np.linspace(0.0, 1.0, CURVE_POINTS)
     curve = {"sbar": sbar}
-    bound = utility_upper_bound(sim.n_cells, sim.boundary) if sim.n_cells <= MAX_CELLS else float("nan")
+    bound = bounds.bound_or_nan(sim.n_cells, sim.boundary, sim.coupling, model.n_fates)
     finest = max(DT_REFINEMENTS)
     for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
         substeps = finest if name == "trained" else 1  # the trained network's path is resolved at dt / 16
         patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep, substeps)).astype(np.int8)
         row = {"network": name, **_network_metrics(config, model, net, patterns)}
         row["utility_ci_low"], row["utility_ci_high"] = bootstrap_utility_ci(patterns, int(seed))
-        f_values = regulatory_curve(config.network, net, CURVE_POINTS)["f"].to_numpy()
+        f_values = regulatory_curve(config.network, net, CURVE_POINTS, config.fates)["f"].to_numpy()
         row["zero_crossing"] = zero_crossing(sbar, f_values)
         curve[f"f_{name}"] = f_values
         is_trained = name == "trained" and train_fitness is not None
@@ -220,4 +249,4 @@ def fine_dt_utility(config: Config, params: np.ndarray, key: jax.Array, factor: 
     n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
     patterns = simulate_patterns(model, refined(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
                                  n_rep, max(DT_REFINEMENTS) // factor)
-    return float(information_decomposition(patterns)["utility"])
+    return float(information_decomposition(patterns, model.n_fates)["utility"])

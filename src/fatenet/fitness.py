@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .config import DT_RULES, FITNESSES, EvolutionConfig, SimulationConfig
-from .dynamics import apply_threshold, simulate_time_steps
+from .dynamics import rules, simulate_time_steps
 from .neural_network import Network, interpolate
 from .utility_function import utility
 
@@ -56,18 +56,20 @@ _CHECK_GRID = jnp.linspace(0.0, 1.0, 11)
 
 
 def is_valid(flat: jax.Array, f, final: jax.Array) -> jax.Array:
-    """True when the parameters, f on a grid of [0, 1] and the final states are all finite."""
-    return jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(f(_CHECK_GRID))) & jnp.all(jnp.isfinite(final))
+    """True when the parameters, f on a grid of [0, 1] (s = sbar along it) and the final states are all finite."""
+    return (jnp.all(jnp.isfinite(flat)) & jnp.all(jnp.isfinite(f(_CHECK_GRID, _CHECK_GRID)))
+            & jnp.all(jnp.isfinite(final)))
 
 
 def tabulated(f, n_points: int):
     """Approximation of f on [0, 1]: f at ``n_points`` evenly spaced points, linearly interpolated.
 
     Opt-in only (``evolution.f_table_points``): exact at the grid points, error of order
-    f'' / (8 (n_points - 1)^2) between them. sbar always lies in [0, 1] because states are clipped.
+    f'' / (8 (n_points - 1)^2) between them. sbar lies in [0, 1] where states are clipped. For an f
+    of sbar alone (``network.inputs: [sbar]``; the config allows no other).
     """
-    table = f(jnp.linspace(0.0, 1.0, n_points))
-    return lambda sbar: interpolate(table, sbar)
+    table = f(jnp.linspace(0.0, 1.0, n_points), None)
+    return lambda sbar, s=None: interpolate(table, sbar)
 
 
 def extrapolate_to_zero_dt(u_coarse, u_fine, coarse: int, fine: int):
@@ -108,14 +110,14 @@ def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: j
     as much again, so the optimiser is pushed to an f whose U holds as dt shrinks.
     """
     params = model.unflatten(flat)
-    exact = lambda sbar: model.apply(params, sbar)  # noqa: E731
+    exact = lambda sbar, s=None: model.apply(params, sbar, s)  # noqa: E731
     f = tabulated(exact, table_points) if table_points else exact
     finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
                                  settings.noise_strength, sim.boundary, settings.ic_mean, settings.ic_spread,
-                                 dt_factors)
+                                 dt_factors, **rules(sim))
     scores, valid = [], is_valid(flat, exact, jnp.zeros(()))
     for final in finals:
-        scores.append(utility(apply_threshold(final), kind, settings.bandwidth))
+        scores.append(utility(model.fates(flat, final), kind, settings.bandwidth, model.n_fates))
         valid = valid & jnp.all(jnp.isfinite(final))
     u, s_pat, s_rep = (jnp.stack(parts) for parts in zip(*scores, strict=True))
     worst = jnp.argmin(jnp.where(jnp.isfinite(u), u, -jnp.inf))

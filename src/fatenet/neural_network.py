@@ -1,20 +1,26 @@
-"""The regulatory function f(sbar), a scalar map from a cell's neighbour average to ds/dt.
+"""The regulatory function f(s, sbar): a cell's state change from its coupled cells' mean (and its own state).
 
-Two architectures share one flat-parameter interface (``n_params``, ``init``, ``apply``,
-``unflatten``, ``apply_flat``, ``init_flat``, ``init_population``), so every optimiser,
-checkpoint, evaluation and figure works with either; ``make_network`` picks one from the
-config:
+Three architectures share one flat-parameter interface (``n_params``, ``init``, ``apply``,
+``unflatten``, ``apply_flat``, ``init_flat``, ``init_population``, ``fates``), so every
+optimiser, checkpoint, evaluation and figure works with each; ``make_network`` picks one from
+the config:
 
 * ``RegulatoryNetwork`` (``architecture: mlp``, the seed's): a small Flax MLP. Parameters
   live in Flax's nested dicts or, for evolution, as flat vectors (``flatten`` /
   ``unflatten``, leaf order of ``ravel_pytree``).
 * ``PiecewiseLinear`` (``architecture: piecewise_linear``): the values of f at ``n_knots``
-  evenly spaced points of [0, 1], linear in between; the flat vector is the values.
+  evenly spaced points of [0, 1], linear in between (with two inputs an ``n_knots`` x
+  ``n_knots`` grid, bilinear); the flat vector is the values.
+* ``LateralInhibition`` (``architecture: lateral_inhibition``): the paper's
+  sigmoid(2 (h_g s - h_s sbar)) - s; the flat vector is ``[h_s, h_g]``.
 
-Both multiply their output by ``output_scale`` (default 1) and clip it to
-[-max_rate, max_rate] when ``max_rate`` > 0 (default 0: unbounded). Each is a hashable, frozen
-description registered as a pytree without leaves, so it can be passed to
-``jax.jit``-compiled functions as an ordinary argument (the seed notebook does this).
+``network.inputs`` is ``[sbar]`` (the seed's; ``apply(params, sbar)``) or ``[s, sbar]``
+(``apply(params, sbar, s)``). With ``fates.learn_thresholds`` the flat vector ends with the
+Z - 1 fate thresholds (``fate_thresholds``, ``fates``). Outputs are multiplied by
+``output_scale`` (default 1) and clipped to [-max_rate, max_rate] when ``max_rate`` > 0
+(default 0: unbounded). Each is a hashable, frozen description registered as a pytree
+without leaves, so it can be passed to ``jax.jit``-compiled functions as an ordinary argument
+(the seed notebook does this).
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .config import ACTIVATIONS, ConfigError, NetworkConfig
+from .config import ACTIVATIONS, INPUT_SETS, ConfigError, FatesConfig, NetworkConfig
+from .dynamics import apply_threshold
 
 Params = Any
 
@@ -61,20 +68,72 @@ class MLP(nn.Module):
 
 
 class _FlatParameters:
-    """The flat-vector half of the interface, from ``init``, ``apply`` and ``unflatten``."""
+    """The flat-vector half of the interface, from ``init``, ``apply`` and ``unflatten_f``.
+
+    A flat vector is f's parameters (``n_f_params``) followed, with ``learn_thresholds``, by the
+    ``Z - 1`` fate thresholds (``fate_thresholds``); ``unflatten`` reads f's part.
+    """
 
     def _output(self, raw: jax.Array) -> jax.Array:
         """``raw`` times ``output_scale``, clipped to [-max_rate, max_rate] when max_rate > 0."""
         out = raw if self.output_scale == 1.0 else raw * jnp.float32(self.output_scale)
         return jnp.clip(out, -self.max_rate, self.max_rate) if self.max_rate else out
 
-    def apply_flat(self, flat: jax.Array, sbar: jax.Array) -> jax.Array:
-        """f(sbar) from a flat parameter vector."""
-        return self.apply(self.unflatten(flat), sbar)
+    def _check_inputs(self) -> None:
+        if tuple(self.inputs) not in INPUT_SETS:
+            raise ConfigError(f"invalid setting network.inputs = {list(self.inputs)!r}: must be [sbar] or [s, sbar]")
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
+
+    @property
+    def n_params(self) -> int:
+        """Length of the flat vector: f's parameters, then the learned thresholds (if any)."""
+        return self.n_f_params + (len(self.thresholds) if self.learn_thresholds else 0)
+
+    @property
+    def n_fates(self) -> int:
+        return len(self.thresholds) + 1
+
+    def _f_part(self, flat: jax.Array) -> jax.Array:
+        flat = jnp.asarray(flat)
+        return flat[..., :self.n_f_params] if self.learn_thresholds else flat
+
+    def unflatten(self, flat: jax.Array) -> Params:
+        """Flat vector (n_params,) -> f's parameters (the thresholds, if learned, are left out)."""
+        return self.unflatten_f(self._f_part(flat))
+
+    def inputs_of(self, sbar: jax.Array, s: jax.Array | None) -> jax.Array:
+        """The network's input array (..., n_inputs): sbar, or (s, sbar) with two inputs."""
+        sbar = jnp.asarray(sbar, jnp.float32)
+        if self.inputs == ("sbar",):
+            return sbar[..., None]
+        if s is None:
+            raise ValueError("this f reads the cell's own state (network.inputs [s, sbar]): pass s")
+        return jnp.stack(jnp.broadcast_arrays(jnp.asarray(s, jnp.float32), sbar), axis=-1)
+
+    def apply_flat(self, flat: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
+        """f(s, sbar) from a flat parameter vector (``s`` is not read with inputs [sbar])."""
+        return self.apply(self.unflatten(flat), sbar, s)
+
+    def fate_thresholds(self, flat: jax.Array) -> jax.Array:
+        """The Z - 1 thresholds of the fates: the learned ones (sorted) or ``thresholds``."""
+        if self.learn_thresholds:
+            return jnp.sort(jnp.asarray(flat)[..., self.n_f_params:])
+        return jnp.asarray(self.thresholds, jnp.float32)
+
+    def fates(self, flat: jax.Array, states: jax.Array) -> jax.Array:
+        """Fates of final ``states``: the number of thresholds at or below each state (0 ... Z - 1)."""
+        if not self.learn_thresholds and len(self.thresholds) == 1:
+            return apply_threshold(states, self.thresholds[0])
+        thresholds = self.fate_thresholds(flat)
+        return jnp.sum(states[..., None] >= thresholds, axis=-1).astype(states.dtype)
 
     def init_flat(self, key: jax.Array) -> jax.Array:
-        """One random initialisation as a flat vector (n_params,)."""
-        return flatten(self.init(key))
+        """One random initialisation as a flat vector (n_params,); learned thresholds start at ``thresholds``."""
+        flat = flatten(self.init(key))
+        if self.learn_thresholds:
+            flat = jnp.concatenate([flat, jnp.asarray(self.thresholds, flat.dtype)])
+        return flat
 
     def init_population(self, key: jax.Array, population_size: int) -> jax.Array:
         """(population_size, n_params) independent initialisations, one key each."""
@@ -90,41 +149,45 @@ class RegulatoryNetwork(_FlatParameters):
     activation: str = "tanh"
     output_scale: float = 1.0
     max_rate: float = 0.0
+    inputs: tuple[str, ...] = ("sbar",)
+    thresholds: tuple[float, ...] = (0.5,)
+    learn_thresholds: bool = False
 
     def __post_init__(self) -> None:
         # Validate through the config's rules (clear errors), keep the normalised tuple.
         cfg = NetworkConfig(hidden_dims=self.hidden_dims, activation=self.activation, output_scale=self.output_scale,
                             max_rate=self.max_rate)
         object.__setattr__(self, "hidden_dims", cfg.hidden_dims)
+        self._check_inputs()
 
     @classmethod
-    def from_config(cls, config: NetworkConfig) -> RegulatoryNetwork:
+    def from_config(cls, config: NetworkConfig, fates: FatesConfig | None = None) -> RegulatoryNetwork:
         return cls(hidden_dims=config.hidden_dims, activation=config.activation, output_scale=config.output_scale,
-                   max_rate=config.max_rate)
+                   max_rate=config.max_rate, inputs=config.inputs, **_fate_fields(fates))
 
     @cached_property
     def module(self) -> MLP:
         return MLP(hidden_dims=self.hidden_dims, activation=self.activation)
 
     @property
-    def n_params(self) -> int:
-        return NetworkConfig(hidden_dims=self.hidden_dims).n_params
+    def n_f_params(self) -> int:
+        return NetworkConfig(hidden_dims=self.hidden_dims, inputs=self.inputs).n_params
 
-    def init(self, key: jax.Array, input_shape: tuple[int, ...] = (1,)) -> Params:
+    def init(self, key: jax.Array, input_shape: tuple[int, ...] | None = None) -> Params:
         """Flax default initialisation (LeCun-normal kernels, zero biases)."""
-        return self.module.init(key, jnp.ones(input_shape, jnp.float32))
+        shape = (len(self.inputs),) if input_shape is None else tuple(input_shape)
+        return self.module.init(key, jnp.ones(shape, jnp.float32))
 
-    def apply(self, params: Params, sbar: jax.Array) -> jax.Array:
-        """f(sbar) elementwise: the output has the shape of ``sbar``."""
-        sbar = jnp.asarray(sbar, jnp.float32)
-        return self._output(self.module.apply(params, sbar[..., None])[..., 0])
+    def apply(self, params: Params, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
+        """f(s, sbar) elementwise: the output has the shape of ``sbar``."""
+        return self._output(self.module.apply(params, self.inputs_of(sbar, s))[..., 0])
 
     @cached_property
     def _unravel(self) -> Callable[[jax.Array], Params]:
         return ravel_pytree(self.init(jax.random.PRNGKey(0)))[1]
 
-    def unflatten(self, flat: jax.Array) -> Params:
-        """Flat vector (n_params,) -> Flax parameter tree."""
+    def unflatten_f(self, flat: jax.Array) -> Params:
+        """f's flat parameters -> Flax parameter tree."""
         return self._unravel(jnp.asarray(flat))
 
 
@@ -136,7 +199,7 @@ several times faster on CPUs (the default 17-knot f); larger tables (``f_table_p
 def interpolate(table: jax.Array, sbar: jax.Array) -> jax.Array:
     """Linear interpolation of ``table`` (values at ``len(table)`` evenly spaced points of [0, 1]).
 
-    Exact at the points; sbar outside [0, 1] is clipped (states never leave it).
+    Exact at the points; sbar outside [0, 1] is clamped to it.
     """
     n = table.shape[-1]
     scale = n - 1
@@ -152,6 +215,25 @@ def interpolate(table: jax.Array, sbar: jax.Array) -> jax.Array:
     return lo + (x - i) * (hi - lo)
 
 
+def interpolate_2d(table: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
+    """Bilinear interpolation of ``table`` (n, n): values at the grid points (x_i, y_j) of [0, 1]^2.
+
+    Exact at the grid points and linear along each grid line; x and y outside [0, 1] (states
+    above 1 with ``state_bounds: reflect``) are clamped to it for the look-up.
+    """
+    n = table.shape[-1]
+    scale = n - 1
+    u, v = jnp.clip(x, 0.0, 1.0) * scale, jnp.clip(y, 0.0, 1.0) * scale
+    i = jnp.clip(jnp.floor(u).astype(jnp.int32), 0, scale - 1)
+    j = jnp.clip(jnp.floor(v).astype(jnp.int32), 0, scale - 1)
+    fu, fv = u - i, v - j
+    flat = table.reshape(-1)
+    corner = lambda a, b: flat[(i + a) * n + (j + b)]  # noqa: E731
+    low = corner(0, 0) + fv * (corner(0, 1) - corner(0, 0))
+    high = corner(1, 0) + fv * (corner(1, 1) - corner(1, 0))
+    return low + fu * (high - low)
+
+
 INIT_KNOT_STD = 1.0
 """Random piecewise-linear f: i.i.d. N(0, 1) values at the knots (|f| ~ 1, as the MLP starts)."""
 
@@ -159,47 +241,124 @@ INIT_KNOT_STD = 1.0
 @jax.tree_util.register_static
 @dataclass(frozen=True)
 class PiecewiseLinear(_FlatParameters):
-    """f given by its values at ``n_knots`` evenly spaced points of [0, 1], linear in between."""
+    """f given by its values at ``n_knots`` evenly spaced points of [0, 1], linear in between;
+    with inputs [s, sbar], on an ``n_knots`` x ``n_knots`` grid (rows s, columns sbar), bilinear."""
 
     n_knots: int = 17
     output_scale: float = 1.0
     max_rate: float = 0.0
+    inputs: tuple[str, ...] = ("sbar",)
+    thresholds: tuple[float, ...] = (0.5,)
+    learn_thresholds: bool = False
 
     def __post_init__(self) -> None:
         NetworkConfig(architecture="piecewise_linear", n_knots=self.n_knots, output_scale=self.output_scale,
                       max_rate=self.max_rate)
+        self._check_inputs()
 
     @property
-    def n_params(self) -> int:
-        return self.n_knots
+    def n_f_params(self) -> int:
+        return self.n_knots ** len(self.inputs)
 
     @property
     def knots(self) -> np.ndarray:
-        """The sbar positions of the values, 0 to 1."""
+        """The positions of the values along each input, 0 to 1."""
         return np.linspace(0.0, 1.0, self.n_knots)
 
     def init(self, key: jax.Array) -> jax.Array:
         """Random values at the knots, i.i.d. N(0, INIT_KNOT_STD^2)."""
-        return INIT_KNOT_STD * jax.random.normal(key, (self.n_knots,), jnp.float32)
+        return INIT_KNOT_STD * jax.random.normal(key, (self.n_f_params,), jnp.float32)
 
-    def apply(self, params: jax.Array, sbar: jax.Array) -> jax.Array:
-        """f(sbar) elementwise: the output has the shape of ``sbar``."""
-        return self._output(interpolate(jnp.asarray(params, jnp.float32), jnp.asarray(sbar, jnp.float32)))
+    def apply(self, params: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
+        """f(s, sbar) elementwise: the output has the shape of ``sbar``."""
+        params, sbar = jnp.asarray(params, jnp.float32), jnp.asarray(sbar, jnp.float32)
+        if self.inputs == ("sbar",):
+            return self._output(interpolate(params, sbar))
+        x = self.inputs_of(sbar, s)
+        table = params.reshape(self.n_knots, self.n_knots)
+        return self._output(interpolate_2d(table, x[..., 0], x[..., 1]))
 
-    def unflatten(self, flat: jax.Array) -> jax.Array:
+    def unflatten_f(self, flat: jax.Array) -> jax.Array:
         return jnp.asarray(flat)
 
 
-Network = RegulatoryNetwork | PiecewiseLinear
-"""Either architecture of f (the flat-parameter interface above)."""
+LATERAL_INHIBITION_INIT_STD = 1.0
+"""Random lateral_inhibition f: [h_s, h_g] the configured start plus i.i.d. N(0, 1) (the first
+individual of a population is the start itself)."""
 
 
-def make_network(config: NetworkConfig) -> Network:
-    """The regulatory function named by ``config.architecture``."""
+@jax.tree_util.register_static
+@dataclass(frozen=True)
+class LateralInhibition(_FlatParameters):
+    """The paper's f(s, sbar) = sigmoid(2 (h_g s - h_s sbar)) - s, parameters ``[h_s, h_g]``.
+
+    Self-activation of strength h_g, inhibition by the coupled cells' mean of strength h_s
+    (Brückner & Tkačik 2024, their lateral-inhibition and proportioning examples).
+    """
+
+    h_s: float = 4.0
+    h_g: float = 2.0
+    output_scale: float = 1.0
+    max_rate: float = 0.0
+    inputs: tuple[str, ...] = ("s", "sbar")
+    thresholds: tuple[float, ...] = (0.5,)
+    learn_thresholds: bool = False
+
+    def __post_init__(self) -> None:
+        self._check_inputs()
+        if self.inputs != ("s", "sbar"):
+            raise ConfigError(f"invalid setting network.inputs = {list(self.inputs)!r}: must be [s, sbar] with "
+                              "architecture lateral_inhibition")
+
+    @property
+    def n_f_params(self) -> int:
+        return 2
+
+    @property
+    def start(self) -> np.ndarray:
+        """[h_s, h_g] as configured: where a search starts, the network itself with strategy none."""
+        return np.array([self.h_s, self.h_g], np.float32)
+
+    def init(self, key: jax.Array) -> jax.Array:
+        """The start plus i.i.d. N(0, LATERAL_INHIBITION_INIT_STD^2)."""
+        return jnp.asarray(self.start) + LATERAL_INHIBITION_INIT_STD * jax.random.normal(key, (2,), jnp.float32)
+
+    def init_population(self, key: jax.Array, population_size: int) -> jax.Array:
+        """Random initialisations, the first replaced by the start [h_s, h_g] itself."""
+        population = super().init_population(key, population_size)
+        return population.at[0, :2].set(jnp.asarray(self.start))
+
+    def apply(self, params: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
+        """f(s, sbar) elementwise: the output has the shape of ``sbar``."""
+        x = self.inputs_of(sbar, s)
+        own, mean = x[..., 0], x[..., 1]
+        params = jnp.asarray(params, jnp.float32)
+        return self._output(jax.nn.sigmoid(2.0 * (params[1] * own - params[0] * mean)) - own)
+
+    def unflatten_f(self, flat: jax.Array) -> jax.Array:
+        return jnp.asarray(flat)
+
+
+Network = RegulatoryNetwork | PiecewiseLinear | LateralInhibition
+"""Any architecture of f (the flat-parameter interface above)."""
+
+
+def _fate_fields(fates: FatesConfig | None) -> dict:
+    fates = fates or FatesConfig()
+    return {"thresholds": fates.thresholds, "learn_thresholds": fates.learn_thresholds}
+
+
+def make_network(config: NetworkConfig, fates: FatesConfig | None = None) -> Network:
+    """The regulatory function named by ``config.architecture``, with the fates of ``fates``
+    (default: the one threshold 0.5)."""
+    common = {"output_scale": config.output_scale, "max_rate": config.max_rate, "inputs": config.inputs,
+              **_fate_fields(fates)}
     if config.architecture == "mlp":
-        return RegulatoryNetwork.from_config(config)
+        return RegulatoryNetwork.from_config(config, fates)
     if config.architecture == "piecewise_linear":
-        return PiecewiseLinear(n_knots=config.n_knots, output_scale=config.output_scale, max_rate=config.max_rate)
+        return PiecewiseLinear(n_knots=config.n_knots, **common)
+    if config.architecture == "lateral_inhibition":
+        return LateralInhibition(h_s=config.h_s, h_g=config.h_g, **common)
     raise ConfigError(f"invalid setting network.architecture = {config.architecture!r}")
 
 
@@ -214,13 +373,15 @@ def init_params(model: RegulatoryNetwork, key: jax.Array, input_shape: tuple[int
 
 
 def get_regulatory_function(model: RegulatoryNetwork, params: Params) -> Callable[[jax.Array], jax.Array]:
-    """The seed notebook's ``f = get_regulatory_function(model, params)``; f maps arrays elementwise."""
-    return lambda sbar: model.apply(params, sbar)
+    """The seed notebook's ``f = get_regulatory_function(model, params)``: ``f(sbar, s=None)``, elementwise."""
+    return lambda sbar, s=None: model.apply(params, sbar, s)
 
 
-def population_apply(model: Network, population: jax.Array, sbar: jax.Array) -> jax.Array:
-    """f of every individual at once: ``population`` (P, n_params), ``sbar`` (P, ...) -> (P, ...)."""
-    return jax.vmap(model.apply_flat)(population, sbar)
+def population_apply(model: Network, population: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
+    """f of every individual at once: ``population`` (P, n_params), ``sbar`` (and ``s``) (P, ...) -> (P, ...)."""
+    if s is None:
+        return jax.vmap(lambda flat, x: model.apply_flat(flat, x))(population, sbar)
+    return jax.vmap(model.apply_flat)(population, sbar, s)
 
 
 def lateral_inhibition_target(sbar: jax.Array | np.ndarray, strength: float = 5.0):

@@ -27,7 +27,8 @@ HEADER = """\
 # Snakemake's validate() fills in every `default:` below, so a study file only lists what differs.
 """
 
-_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean", "tuple[int, ...]": "array"}
+_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean", "tuple[int, ...]": "array",
+          "tuple[float, ...]": "array", "tuple[str, ...]": "array"}
 
 
 def field_schema(spec) -> dict[str, Any]:
@@ -42,6 +43,13 @@ def field_schema(spec) -> dict[str, Any]:
         if "item_maximum" in meta:
             items["maximum"] = meta["item_maximum"]
         out["items"] = items
+    if spec.type == "tuple[float, ...]":
+        out["minItems"] = 1
+        out["items"] = {"type": "number"}
+    if spec.type == "tuple[str, ...]":
+        out["minItems"] = 1
+        out["uniqueItems"] = True
+        out["items"] = {"type": "string", "enum": list(meta["choices"])}
     if spec.type == "str" and "choices" not in meta:
         out["minLength"] = 1
     if "minimum" in meta:
@@ -50,7 +58,7 @@ def field_schema(spec) -> dict[str, Any]:
         out["exclusiveMinimum"] = meta["above"]
     if "maximum" in meta:
         out["maximum"] = meta["maximum"]
-    if "choices" in meta:
+    if "choices" in meta and spec.type == "str":
         out["enum"] = list(meta["choices"])
     default = spec.default if spec.default is not MISSING else spec.default_factory()
     out["default"] = list(default) if isinstance(default, tuple) else default
@@ -64,7 +72,7 @@ def _object(description: str, cls) -> dict[str, Any]:
 
 
 def study_schema() -> dict[str, Any]:
-    """The whole schema as a mapping: the study's own keys, the four sections, sweep and variants."""
+    """The whole schema as a mapping: the study's own keys, the settings sections, sweep and variants."""
     study = fields(StudySettings)
     properties: dict[str, Any] = {spec.name: field_schema(spec) for spec in study}
     for name, cls in SECTIONS.items():

@@ -31,7 +31,7 @@ import numpy as np
 from . import streams
 from .bounds import symmetries
 from .config import Config
-from .dynamics import apply_threshold, simulate
+from .dynamics import rules, simulate
 from .engine import engine
 from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
 from .neural_network import Network
@@ -54,11 +54,11 @@ def make_screen(model: Network, config: Config):
 
     def one(flat, key):
         params = model.unflatten(flat)
-        f = lambda sbar: model.apply(params, sbar)  # noqa: E731
+        f = lambda sbar, s=None: model.apply(params, sbar, s)  # noqa: E731
         final = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt, settings.noise_strength,
-                         sim.boundary, settings.ic_mean, settings.ic_spread)
-        patterns = apply_threshold(final)
-        u = utility(patterns, evo.fitness, settings.bandwidth)[0]
+                         sim.boundary, settings.ic_mean, settings.ic_spread, **rules(sim))
+        patterns = model.fates(flat, final)
+        u = utility(patterns, evo.fitness, settings.bandwidth, model.n_fates)[0]
         valid = is_valid(flat, f, final) & jnp.isfinite(u)
         return jnp.where(valid, u, INVALID_FITNESS), patterns.astype(jnp.int8)
 

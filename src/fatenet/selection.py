@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import streams
 from .config import Config
-from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, apply_threshold, simulate_time_steps
+from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, rules, simulate_time_steps
 from .engine import engine
 from .fitness import INVALID_FITNESS, is_valid
 from .utility_function import utility
@@ -98,11 +98,12 @@ def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[in
         @jax.jit
         def scores(population, key):
             def one(flat):
-                f = lambda sbar: model.apply_flat(flat, sbar)  # noqa: E731
+                f = lambda sbar, s=None: model.apply_flat(flat, sbar, s)  # noqa: E731
                 finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
                                              settings.noise_strength, sim.boundary, settings.ic_mean,
-                                             settings.ic_spread, factors)
-                return jnp.stack([jnp.where(is_valid(flat, f, final), utility(apply_threshold(final), "hard")[0],
+                                             settings.ic_spread, factors, **rules(sim))
+                return jnp.stack([jnp.where(is_valid(flat, f, final),
+                                            utility(model.fates(flat, final), "hard", n_fates=model.n_fates)[0],
                                             INVALID_FITNESS) for final in finals])
             return jax.vmap(one)(population)
         return scores

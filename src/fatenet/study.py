@@ -33,7 +33,7 @@ _FOLDER_PART = re.compile(r"[A-Za-z0-9_.+-]+~[A-Za-z0-9_.+-]+")
 
 @dataclass(frozen=True)
 class StudySettings:
-    """The study's own keys in ``config.yaml`` (beside the four sections, ``sweep`` and ``variants``)."""
+    """The study's own keys in ``config.yaml`` (beside the settings sections, ``sweep`` and ``variants``)."""
 
     seeds: tuple[int, ...] = setting((1, 2, 3), "one training run per seed and sweep point", item_minimum=0,
                                      item_maximum=4294967295, unique=True)

@@ -1,12 +1,12 @@
 """Information utility of fate patterns, in bits per cell (README, "The model").
 
 Patterns are arrays ``(R, N)``: ``R`` replicates of ``N`` cells, values in [0, 1] (hard 0/1
-fates or soft ones).
+fates or soft ones), or with ``n_fates`` = Z > 2 the fates 0 ... Z - 1.
 
-    S_pat = H2(pbar)                  pooled binary entropy of fate 1
+    S_pat = H(q)                      entropy of the pooled fates (Z = 2: H2(pbar) of fate 1)
     S_rep = H(P) / N                  entropy of the whole-pattern distribution, per cell
-    U     = S_pat - S_rep             at most 1 bit per cell
-    S_cf  = mean_i H2(p_i)            mean entropy of each position's fate
+    U     = S_pat - S_rep             at most log2(Z) bits per cell
+    S_cf  = mean_i H(q_i)             mean entropy of each position's fate
     PI    = S_pat - S_cf              positional information
     CI    = S_cf - S_rep              correlational information   (U = PI + CI)
 
@@ -51,24 +51,39 @@ def entropy_bits(counts, xp=jnp):
     return -xp.sum(_xlog2x(p, xp), axis=-1)
 
 
-def _packed_rows(patterns: jax.Array) -> list[jax.Array]:
-    """Each row's fates (>= 0.5 is 1) packed into ceil(N / 32) uint32 words, most significant first."""
-    x = jnp.asarray(patterns) >= 0.5
+def fate_bits(n_fates: int) -> int:
+    """Bits that hold one of ``n_fates`` fates: 1 for two, 2 for three or four, ..."""
+    if not isinstance(n_fates, int) or n_fates < 2:
+        raise ValueError(f"invalid n_fates {n_fates!r}: must be an integer >= 2")
+    return max(1, (n_fates - 1).bit_length())
+
+
+def _packed_rows(patterns: jax.Array, n_fates: int = 2) -> list[jax.Array]:
+    """Each row's fates packed into uint32 words, most significant first: with two fates one
+    bit a cell (>= 0.5 is 1), 32 cells a word; with Z fates ``fate_bits(Z)`` bits a cell."""
+    if n_fates == 2:
+        x = jnp.asarray(patterns) >= 0.5
+        width, per_word = 1, 32
+    else:
+        x = jnp.clip(jnp.round(jnp.asarray(patterns)), 0, n_fates - 1)
+        width = fate_bits(n_fates)
+        per_word = 32 // width
     n = x.shape[1]
     words = []
-    for start in range(0, n, 32):
-        bits = x[:, start:start + 32].astype(jnp.uint32)
-        weights = jnp.left_shift(jnp.uint32(1), jnp.arange(bits.shape[1], dtype=jnp.uint32))
+    for start in range(0, n, per_word):
+        bits = x[:, start:start + per_word].astype(jnp.uint32)
+        shifts = jnp.arange(bits.shape[1], dtype=jnp.uint32) * jnp.uint32(width)
+        weights = jnp.left_shift(jnp.uint32(1), shifts)
         words.append(jnp.sum(bits * weights, axis=1, dtype=jnp.uint32))
     return words
 
 
-def pattern_counts(patterns: jax.Array) -> jax.Array:
+def pattern_counts(patterns: jax.Array, n_fates: int = 2) -> jax.Array:
     """(R,) counts of the distinct rows, in sorted order, padded with zeros (K non-zero entries).
 
     Rows are packed into words and sorted; a run of equal rows is one distinct pattern.
     """
-    words = _packed_rows(patterns)
+    words = _packed_rows(patterns, n_fates)
     r = words[0].shape[0]
     order = jnp.lexsort(tuple(reversed(words)))  # lexsort's last key is the primary one
     sorted_words = [w[order] for w in words]
@@ -88,19 +103,19 @@ def _miller_madow_bits(counts: jax.Array) -> jax.Array:
     return entropy_bits(counts) + (_distinct(counts) - 1) / (2.0 * r * _LN2)
 
 
-def pattern_entropy_bits(patterns: jax.Array) -> jax.Array:
+def pattern_entropy_bits(patterns: jax.Array, n_fates: int = 2) -> jax.Array:
     """Plug-in Shannon entropy (bits, whole pattern) of the empirical distribution of rows."""
-    return entropy_bits(pattern_counts(patterns))
+    return entropy_bits(pattern_counts(patterns, n_fates))
 
 
-def distinct_patterns(patterns: jax.Array) -> jax.Array:
+def distinct_patterns(patterns: jax.Array, n_fates: int = 2) -> jax.Array:
     """Number of distinct rows."""
-    return _distinct(pattern_counts(patterns))
+    return _distinct(pattern_counts(patterns, n_fates))
 
 
-def pattern_entropy(patterns: jax.Array) -> jax.Array:
+def pattern_entropy(patterns: jax.Array, n_fates: int = 2) -> jax.Array:
     """S_rep: plug-in pattern entropy per cell, bits."""
-    return pattern_entropy_bits(patterns) / jnp.asarray(patterns).shape[1]
+    return pattern_entropy_bits(patterns, n_fates) / jnp.asarray(patterns).shape[1]
 
 
 def miller_madow_pattern_entropy(patterns: jax.Array) -> jax.Array:
@@ -148,36 +163,46 @@ def soft_pattern_entropy_of_counts(distinct: np.ndarray, counts: np.ndarray, ban
     return float(-np.sum(n_k * log_density) / (n_k.sum() * n * np.log(2.0)))
 
 
-def pooled_entropy(patterns: jax.Array) -> jax.Array:
-    """S_pat = H2(mean fate over all replicates and cells)."""
-    return binary_entropy(jnp.mean(jnp.asarray(patterns)))
+def fate_shares(fates: jax.Array, n_fates: int, axis=None) -> jax.Array:
+    """The share of each fate 0 ... Z - 1 (last axis) of integer-valued ``fates`` over ``axis``."""
+    fates = jnp.asarray(fates)
+    return jnp.stack([jnp.mean(fates == k, axis=axis) for k in range(n_fates)], axis=-1)
 
 
-def positional_entropy(patterns: jax.Array) -> jax.Array:
-    """S_cf = mean over positions of each position's binary fate entropy."""
-    return jnp.mean(binary_entropy(jnp.mean(jnp.asarray(patterns), axis=0)))
+def pooled_entropy(patterns: jax.Array, n_fates: int = 2) -> jax.Array:
+    """S_pat: H2(mean fate over all replicates and cells); with Z fates, the entropy of their pooled shares."""
+    if n_fates == 2:
+        return binary_entropy(jnp.mean(jnp.asarray(patterns)))
+    return entropy_bits(fate_shares(patterns, n_fates))
 
 
-def compute_hard_utility(patterns: jax.Array):
-    """(U, S_pat, S_rep) with the plug-in pattern entropy (patterns should be 0/1)."""
-    s_pat = pooled_entropy(patterns)
-    s_rep = pattern_entropy(patterns)
+def positional_entropy(patterns: jax.Array, n_fates: int = 2) -> jax.Array:
+    """S_cf = mean over positions of each position's fate entropy."""
+    if n_fates == 2:
+        return jnp.mean(binary_entropy(jnp.mean(jnp.asarray(patterns), axis=0)))
+    return jnp.mean(entropy_bits(fate_shares(patterns, n_fates, axis=0)))
+
+
+def compute_hard_utility(patterns: jax.Array, n_fates: int = 2):
+    """(U, S_pat, S_rep) with the plug-in pattern entropy (patterns should be hard fates)."""
+    s_pat = pooled_entropy(patterns, n_fates)
+    s_rep = pattern_entropy(patterns, n_fates)
     return s_pat - s_rep, s_pat, s_rep
 
 
-def compute_soft_utility(patterns: jax.Array, bandwidth: float = 0.1):
-    """(U, S_pat, S_rep_soft): the seed's fitness, Gaussian-kernel pattern entropy."""
-    s_pat = pooled_entropy(patterns)
+def compute_soft_utility(patterns: jax.Array, bandwidth: float = 0.1, n_fates: int = 2):
+    """(U, S_pat, S_rep_soft): the seed's fitness, Gaussian-kernel pattern entropy (on the fate values)."""
+    s_pat = pooled_entropy(patterns, n_fates)
     s_rep = soft_pattern_entropy(patterns, bandwidth)
     return s_pat - s_rep, s_pat, s_rep
 
 
-def utility(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1):
+def utility(patterns: jax.Array, kind: str = "hard", bandwidth: float = 0.1, n_fates: int = 2):
     """(U, S_pat, S_rep) of the ``kind`` named by ``evolution.fitness``: ``hard`` or ``soft``."""
     if kind == "soft":
-        return compute_soft_utility(patterns, bandwidth)
+        return compute_soft_utility(patterns, bandwidth, n_fates)
     if kind == "hard":
-        return compute_hard_utility(patterns)
+        return compute_hard_utility(patterns, n_fates)
     raise ValueError(f"invalid fitness {kind!r}: must be soft or hard")
 
 
@@ -206,13 +231,13 @@ def leave_one_out_utilities(patterns: jax.Array, kind: str = "hard", bandwidth: 
     return s_pat - s_rep
 
 
-def information_decomposition(patterns: jax.Array) -> dict[str, jax.Array]:
+def information_decomposition(patterns: jax.Array, n_fates: int = 2) -> dict[str, jax.Array]:
     """All hard-pattern entropies: U = PI + CI, with Miller-Madow S_rep alongside."""
     n = jnp.asarray(patterns).shape[1]
-    counts = pattern_counts(patterns)  # one count serves every pattern statistic
-    s_pat = pooled_entropy(patterns)
+    counts = pattern_counts(patterns, n_fates)  # one count serves every pattern statistic
+    s_pat = pooled_entropy(patterns, n_fates)
     s_rep = entropy_bits(counts) / n
-    s_cf = positional_entropy(patterns)
+    s_cf = positional_entropy(patterns, n_fates)
     return {
         "utility": s_pat - s_rep,
         "s_pat": s_pat,

@@ -23,6 +23,13 @@ rule evaluate:
             subcategory="{run}",
             labels={"run": "{run}", "figure": "kymograph"},
         ),
+        f_surface=report(
+            "results/runs/{run}/f_surface.png",
+            caption="../report/f_surface.rst",
+            category="Runs",
+            subcategory="{run}",
+            labels={"run": "{run}", "figure": "f(s, sbar)"},
+        ),
         random_vs_trained=report(
             "results/runs/{run}/random_vs_trained.png",
             caption="../report/random_vs_trained.rst",

@@ -8,8 +8,8 @@ start(snakemake.log[0])
 
 from fatenet import io  # noqa: E402  (imported after the redirect so its output lands in the log)
 from fatenet.config import Config  # noqa: E402
-from fatenet.evaluation import evaluate  # noqa: E402
-from fatenet.plots import plot_kymographs, plot_patterns, plot_random_vs_trained  # noqa: E402
+from fatenet.evaluation import evaluate, paper_surface, regulatory_surface  # noqa: E402
+from fatenet.plots import plot_f_surface, plot_kymographs, plot_patterns, plot_random_vs_trained  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
 config = Config.from_dict(snakemake.params.settings)
@@ -27,4 +27,7 @@ plot_kymographs(result.kymographs, snakemake.output.kymograph)
 plot_random_vs_trained(
     result.f_curve, float(utility["random"]), float(utility["trained"]), snakemake.output.random_vs_trained
 )
+grid, f_trained = regulatory_surface(config.network, params, fates=config.fates)
+plot_f_surface(grid, f_trained, paper_surface(config, grid), snakemake.output.f_surface,
+               reference_label=f"the paper's f (h_s = {config.network.h_s:g}, h_g = {config.network.h_g:g})")
 print(json.dumps(result.metrics.to_dict(orient="records"), indent=1, default=str))

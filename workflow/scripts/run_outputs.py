@@ -22,7 +22,7 @@ def write_run(config, seed, result, params_path, history_path, figure_path):
     io.save_params(params_path, result.params, sidecar.to_dict())
     io.write_parquet(result.history, history_path)
     plot_training(
-        result.history, regulatory_curve(config.network, result.params), figure_path
+        result.history, regulatory_curve(config.network, result.params, fates=config.fates), figure_path
     )
     print(result.selection.to_string(index=False))
     print(f"seed {seed}: best training fitness {result.best_ever_fitness:.6f}; wrote {params_path}")

@@ -136,3 +136,34 @@ def plot_kymographs(kymographs: dict, path: str | os.PathLike) -> Path:
         cbar = fig.colorbar(image, ax=axes, shrink=0.8)
         cbar.set_label("cell state s (fate 1 where s >= 0.5)")
     return save_png(fig, path)
+
+
+@styled
+def plot_f_surface(grid: np.ndarray, f_trained: np.ndarray, f_reference: np.ndarray, path: str | os.PathLike,
+                   *, reference_label: str = "the paper's f") -> Path:
+    """f(s, sbar) as heat maps with their zero contours: the trained f beside a reference f.
+
+    ``grid`` (n,) holds the values of s and of sbar; ``f_trained`` and ``f_reference`` are
+    (n_s, n_sbar) (``fatenet.evaluation.regulatory_surface``). The reference's zero contour is
+    drawn dashed over the trained f as well, so the two can be compared in one panel.
+    """
+    grid = np.asarray(grid)
+    fig = new_figure(11.0, 4.6)
+    axes = fig.subplots(1, 2)
+    limit = float(max(np.max(np.abs(f_trained)), np.max(np.abs(f_reference)), 1e-9))
+    image = None
+    for ax, values, title in ((axes[0], f_trained, "trained f(s, sbar)"), (axes[1], f_reference, reference_label)):
+        ax.grid(False)
+        image = ax.imshow(np.asarray(values), origin="lower", cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
+                          extent=(grid[0], grid[-1], grid[0], grid[-1]), interpolation="nearest")
+        if np.min(values) < 0 < np.max(values):
+            ax.contour(grid, grid, np.asarray(values), levels=[0.0], colors="k", linewidths=1.5)
+        ax.set_xlabel("coupled cells' mean sbar")
+        ax.set_ylabel("own state s")
+        ax.set_title(title)
+    if np.min(f_reference) < 0 < np.max(f_reference):
+        axes[0].contour(grid, grid, np.asarray(f_reference), levels=[0.0], colors="k", linewidths=1.0,
+                        linestyles="--")
+    cbar = fig.colorbar(image, ax=axes, shrink=0.85)
+    cbar.set_label("f = ds/dt (solid: f = 0; dashed on the left: the reference's f = 0)")
+    return save_png(fig, path)

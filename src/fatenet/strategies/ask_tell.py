@@ -26,8 +26,9 @@ from ..screening import screened_candidates
 from .base import Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
 from .mu_plus_lambda import MuPlusLambda
+from .none import Fixed
 
-ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES)
+ASK_TELL_STRATEGIES = ("mu_plus_lambda", *EVOSAX_STRATEGIES, "none")
 """The ``evolution.strategy`` values served by ``make_strategy``."""
 
 
@@ -47,6 +48,9 @@ def make_strategy(config: EvolutionConfig, n_dims: int):
     if config.strategy in EVOSAX_STRATEGIES:
         strategy = EvosaxStrategy(config.strategy, config.population_size, n_dims, config.mutation_std,
                                   config.initial_std)
+        return strategy, strategy.default_params()
+    if config.strategy == "none":
+        strategy = Fixed(population_size=config.population_size, n_dims=n_dims)
         return strategy, strategy.default_params()
     raise ValueError(f"invalid evolution.strategy {config.strategy!r} for an ask/tell strategy: must be one of "
                      + ", ".join(ASK_TELL_STRATEGIES))

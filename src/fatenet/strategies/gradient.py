@@ -17,7 +17,10 @@ the density of the noisy paths, and the likelihood-ratio identity estimates that
   ``c = ξ dt / τ`` inside, ``c = -λ(-m / τ) dt / τ`` when clipped at 0 and
   ``c = +λ((m - 1) / τ) dt / τ`` when clipped at 1. Cells pinned by the fixed boundary add
   nothing; a cell held firmly at a wall adds almost nothing (λ is tiny there), so settled
-  tissues add little variance.
+  tissues add little variance. With ``state_bounds: reflect`` a step lands at ``s' = |y|``,
+  whose density is ``(φ((s' - m) / τ) + φ((s' + m) / τ)) / τ``, so
+  ``c = (a w - b (1 - w)) dt / τ`` with ``a = (s' - m) / τ``, ``b = (s' + m) / τ`` and
+  ``w = sigmoid(2 s' m / τ²)``, the chance that the step did not cross 0.
 - ``U(X without r)`` (``utility_function.leave_one_out_utilities``) does not depend on
   replicate ``r``, so subtracting it keeps the estimate unbiased and removes most of its variance.
 
@@ -26,10 +29,12 @@ One training step simulates ``evolution.population_size`` independent batches of
 generation of the evolution strategies), averages the batches' estimates and takes one Adam
 step of size ``evolution.learning_rate``. The paths are ``dynamics.simulate``'s own, on the
 same keys: the score is accumulated step by step beside them (simulate's ``observe``), so
-memory does not grow with ``t_final``. ``df(sbar)/dθ`` is taken on a grid of ``SCORE_GRID_POINTS`` values of sbar
-and interpolated linearly between them (an error of order (1/128)^2 / 8 times the curvature
-of df/dθ in sbar, far below the estimate's noise), which makes a step cost about 1.35 times
-the simulation alone (a finer grid makes the per-step accumulation much slower on CPU).
+memory does not grow with ``t_final``. For an f of sbar alone, ``df(sbar)/dθ`` is taken on a grid of
+``SCORE_GRID_POINTS`` values of sbar and interpolated linearly between them (an error of order
+(1/128)^2 / 8 times the curvature of df/dθ in sbar, far below the estimate's noise), which makes
+a step cost about 1.35 times the simulation alone (a finer grid makes the per-step accumulation
+much slower on CPU). An f of (s, sbar) (``network.inputs: [s, sbar]``, ``lateral_inhibition``)
+adds ``c * df(s, sbar)/dθ`` exactly at every step (forward-mode Jacobian per cell).
 
 In the history the "population" is the batches: ``mean_fitness`` is the current network's
 utility averaged over them, ``best_ever_fitness`` the best such mean, and the network
@@ -49,7 +54,7 @@ from jax.scipy.stats import norm
 
 from .. import streams
 from ..config import Config, SimulationConfig, fail
-from ..dynamics import apply_threshold, simulate
+from ..dynamics import rules, simulate
 from ..engine import engine
 from ..fitness import (
     INVALID_FITNESS,
@@ -78,6 +83,12 @@ def check_settings(config: Config) -> None:
     if config.simulation.noise_strength <= 0:
         fail("simulation.noise_strength", config.simulation.noise_strength,
              "must be > 0 with evolution.strategy gradient (its gradient comes from the noise's density)")
+    if config.fates.learn_thresholds:
+        fail("fates.learn_thresholds", True, "must be false with strategy gradient (a threshold moves no path, so the "
+             "score function has no gradient for it): use an evolution strategy")
+    if config.fates.n_fates != 2:
+        fail("fates.thresholds", list(config.fates.thresholds),
+             "must be one threshold with strategy gradient (its leave-one-out baseline is for two fates)")
 
 
 @struct.dataclass
@@ -89,18 +100,25 @@ class GradientState:
     best_fitness: jax.Array  # () best mean utility over a step's batches
 
 
-def score_coefficients(mean: jax.Array, xi: jax.Array, dt, noise_strength, boundary: str = "open") -> jax.Array:
-    """``c`` with ``d log p(step) / dθ = c * df(sbar)/dθ`` for each cell's clipped Gaussian step.
+def score_coefficients(mean: jax.Array, xi: jax.Array, dt, noise_strength, boundary: str = "open",
+                       state_bounds: str = "clip") -> jax.Array:
+    """``c`` with ``d log p(step) / dθ = c * df/dθ`` for each cell's clipped (or reflected) Gaussian step.
 
-    ``mean`` is ``s + f(sbar) dt`` and ``xi`` the step's standard normals (see the module doc).
+    ``mean`` is ``s + f dt`` and ``xi`` the step's standard normals (see the module doc).
     """
     tau = noise_strength * jnp.sqrt(dt)
     unit = dt / tau
     y = mean + tau * xi
-    a, b = -mean / tau, (mean - 1.0) / tau
-    at_zero = -jnp.exp(norm.logpdf(a) - norm.logcdf(a)) * unit
-    at_one = jnp.exp(norm.logpdf(b) - norm.logcdf(b)) * unit
-    coef = jnp.where(y < 0.0, at_zero, jnp.where(y > 1.0, at_one, xi * unit))
+    if state_bounds == "reflect":
+        landed = jnp.abs(y)
+        a, b = (landed - mean) / tau, (landed + mean) / tau
+        w = jax.nn.sigmoid(2.0 * landed * mean / tau**2)
+        coef = (a * w - b * (1.0 - w)) * unit
+    else:
+        a, b = -mean / tau, (mean - 1.0) / tau
+        at_zero = -jnp.exp(norm.logpdf(a) - norm.logcdf(a)) * unit
+        at_one = jnp.exp(norm.logpdf(b) - norm.logcdf(b)) * unit
+        coef = jnp.where(y < 0.0, at_zero, jnp.where(y > 1.0, at_one, xi * unit))
     return coef.at[..., 0].set(0.0).at[..., -1].set(0.0) if boundary == "fixed" else coef
 
 
@@ -113,36 +131,43 @@ def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.A
     """
     params = model.unflatten(flat)
 
-    def f(sbar):
-        return model.apply(params, sbar)
+    def f(sbar, s=None):
+        return model.apply(params, sbar, s)
 
     dt, noise = settings.dt, settings.noise_strength
     n_rep, scale = sim.n_replicates, SCORE_GRID_POINTS - 1
     rows = jnp.arange(n_rep)[:, None]
+    on_grid = model.inputs == ("sbar",)
+    width = SCORE_GRID_POINTS if on_grid else flat.shape[0]
 
     def start(s0):
         # Built from s0 so that, inside shard_map over several devices, the carry varies over the
         # device axis like the states do (a plain zeros array would not, and scan rejects that).
-        return jnp.broadcast_to(jnp.zeros_like(s0[:, :1]), (n_rep, SCORE_GRID_POINTS))
+        return jnp.broadcast_to(jnp.zeros_like(s0[:, :1]), (n_rep, width))
 
-    def update(weights, sbar, mean, xi):  # cells-first arrays (dynamics.simulate's observe)
-        sbar, mean, xi = sbar.T, mean.T, xi.T
-        coef = score_coefficients(mean, xi, dt, noise, sim.boundary)
+    def update(weights, sbar, mean, xi, s):  # cells-first arrays (dynamics.simulate's observe)
+        coef = score_coefficients(mean.T, xi.T, dt, noise, sim.boundary, sim.state_bounds)
+        if not on_grid:  # sum over cells of c * df(s, sbar)/dθ, exactly: (cells, replicates, D)
+            jacobian = jax.jacfwd(lambda theta: model.apply_flat(theta, sbar, s))(flat)
+            return weights + jnp.einsum("rc,crd->rd", coef, jacobian)
         # sum over steps and cells of c * df(sbar)/dθ, per replicate, as weights on a grid of
         # sbar: df/dθ is smooth in sbar, so each c is spread over the two nearest grid points
         # (linear interpolation) and the grid's Jacobian is applied once at the end.
-        x = sbar * scale  # sbar lies in [0, 1]: states are clipped
+        x = jnp.clip(sbar.T, 0.0, 1.0) * scale  # on the grid (sbar lies in it where states are clipped)
         i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
         frac = x - i
         return weights.at[rows, i].add(coef * (1.0 - frac)).at[rows, i + 1].add(coef * frac)
 
     final, weights = simulate(f, key, sim.n_cells, n_rep, sim.n_steps, dt, noise, sim.boundary, settings.ic_mean,
-                              settings.ic_spread, observe=(start, update))
-    jacobian = jax.jacrev(model.apply_flat)(flat, jnp.linspace(0.0, 1.0, SCORE_GRID_POINTS))  # (grid, D)
-    patterns = apply_threshold(final)
+                              settings.ic_spread, observe=(start, update), **rules(sim))
+    patterns = model.fates(flat, final)
     u, s_pat, s_rep = utility(patterns, kind, settings.bandwidth)
     advantage = u - leave_one_out_utilities(patterns, kind, settings.bandwidth)
-    gradient = (advantage @ weights) @ jacobian
+    if on_grid:
+        jacobian = jax.jacrev(model.apply_flat)(flat, jnp.linspace(0.0, 1.0, SCORE_GRID_POINTS))  # (grid, D)
+        gradient = (advantage @ weights) @ jacobian
+    else:
+        gradient = advantage @ weights
     valid = is_valid(flat, f, final) & jnp.isfinite(u) & jnp.all(jnp.isfinite(gradient))
     return jnp.where(valid, u, INVALID_FITNESS), s_pat, s_rep, valid, gradient
 
