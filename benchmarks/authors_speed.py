@@ -15,10 +15,12 @@ warm-up call (which compiles):
 
 (a) Numba, written here from scratch (none of the authors' code) in their style: a Python-level
     loop over replicates calls an ``@njit`` function that simulates ONE tissue, stepping time with
-    a loop and one ``np.dot(C, g)`` per step (float64, Numba's own RNG seeded once per run). It
-    keeps only the final state, where the authors' code also stores the trajectory, so if
-    anything this favours Numba. ``--numba-replicates`` (default: ``--replicates``) runs fewer
-    tissues, since its cost is linear in them;
+    a loop and one ``np.dot(C, g)`` per step on arrays of the tissue's cells (float64, Numba's own
+    RNG seeded once per run). It keeps only the final state, where the authors' code also stores
+    the trajectory, so if anything this favours Numba. ``--numba-replicates`` (default:
+    ``--replicates``) runs fewer tissues, since its cost is linear in them;
+(a') the same tissue as a scalar loop over cells inside the time loop (no arrays made per step:
+    the fastest one-tissue-at-a-time Numba loop; the sender weights written out);
 (b) fatenet: ``fatenet.evaluation.simulate_patterns`` (jitted, all replicates at once, float32,
     on JAX's default backend), with ``block_until_ready``.
 
@@ -98,14 +100,38 @@ def make_numba_runner():
             g = np.abs(g + drift * dt + noise * np.sqrt(dt) * np.random.normal(0.0, 1.0, g.shape[0]))
         return g
 
+    @njit
+    def simulate_tissue_scalar(inv_degree, h_s, h_g, noise, sigma_ic, dt, n_steps):
+        n = inv_degree.shape[0]
+        g, new = np.empty(n), np.empty(n)
+        for i in range(n):
+            g[i] = abs(sigma_ic * np.random.normal())
+        kick = noise * np.sqrt(dt)
+        for _ in range(n_steps):
+            for i in range(n):
+                gbar = 0.0
+                if i > 0:
+                    gbar += g[i - 1] * inv_degree[i - 1]
+                if i < n - 1:
+                    gbar += g[i + 1] * inv_degree[i + 1]
+                drift = 1.0 / (1.0 + np.exp(-2.0 * (h_g * g[i] - h_s * gbar))) - g[i]
+                new[i] = abs(g[i] + drift * dt + kick * np.random.normal())
+            g, new = new, g
+        return g
+
     c = coupling_matrix(N_CELLS)
+    inv_degree = 1.0 / (np.eye(N_CELLS, k=1) + np.eye(N_CELLS, k=-1)).sum(axis=0)
 
-    def run(n_replicates: int):
-        final = np.zeros((n_replicates, N_CELLS))
-        for r in range(n_replicates):  # one tissue at a time, as in the authors' ensemble loop
-            final[r] = simulate_tissue(c, H_S, H_G, NOISE, SIGMA_IC, DT, N_STEPS)
-        return (final >= THRESHOLD).astype(np.int8)
+    def ensemble(tissue, *args):
+        def run(n_replicates: int):
+            final = np.zeros((n_replicates, N_CELLS))
+            for r in range(n_replicates):  # one tissue at a time, as in the authors' ensemble loop
+                final[r] = tissue(*args, H_S, H_G, NOISE, SIGMA_IC, DT, N_STEPS)
+            return (final >= THRESHOLD).astype(np.int8)
+        return run
 
+    run = ensemble(simulate_tissue, c)
+    run.scalar = ensemble(simulate_tissue_scalar, inv_degree)
     run.seed = seed
     return run
 
@@ -159,6 +185,11 @@ def main(argv=None) -> dict:
                    numba_s_per_call=seconds,
                    numba_s_per_tissue_step=seconds / (numba_replicates * N_STEPS),
                    numba_utility=round(utility_numpy(fates), 4))
+        run_numba.scalar(1)  # compiles
+        seconds, fates = median_seconds(lambda i: run_numba.scalar(numba_replicates), args.repeats)
+        out.update(numba_scalar_s_per_call=seconds,
+                   numba_scalar_s_per_tissue_step=seconds / (numba_replicates * N_STEPS),
+                   numba_scalar_utility=round(utility_numpy(fates), 4))
 
     config = Config.from_dict(FATENET_CONFIG)
     assert config.simulation.n_steps == N_STEPS, config.simulation.n_steps
@@ -181,12 +212,17 @@ def main(argv=None) -> dict:
     if "numba_s_per_tissue_step" in out:
         print(f"numba  : {out['numba_s_per_tissue_step']:.3e} s per tissue-step "
               f"({numba_replicates} tissues in {out['numba_s_per_call']:.3f} s), U = {out['numba_utility']:.4f}")
+        print(f"numba, scalar loop over cells: {out['numba_scalar_s_per_tissue_step']:.3e} s per tissue-step, "
+              f"U = {out['numba_scalar_utility']:.4f}")
     print(f"fatenet: {out['fatenet_s_per_tissue_step']:.3e} s per tissue-step "
           f"({args.replicates} tissues in {out['fatenet_s_per_call']:.3f} s on {out['jax_backend']}), "
           f"U = {out['fatenet_utility']:.4f}")
     if "numba_s_per_tissue_step" in out:
         out["ratio_numba_over_fatenet"] = out["numba_s_per_tissue_step"] / out["fatenet_s_per_tissue_step"]
-        print(f"ratio numba / fatenet: {out['ratio_numba_over_fatenet']:.1f}")
+        out["ratio_numba_scalar_over_fatenet"] = (out["numba_scalar_s_per_tissue_step"]
+                                                  / out["fatenet_s_per_tissue_step"])
+        print(f"ratio numba / fatenet: {out['ratio_numba_over_fatenet']:.1f} (authors' array style), "
+              f"{out['ratio_numba_scalar_over_fatenet']:.1f} (scalar loop over cells)")
     print(json.dumps(out), flush=True)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,31 @@ def test_table_groups_runs_over_seeds_with_hand_computed_statistics(tmp_path):
     assert "no summary.parquet" in run("table", str(tmp_path / "nowhere")).stderr
 
 
+def test_atlas_is_the_best_seed_per_size_and_model_beside_the_bound(tmp_path):
+    import pandas as pd
+
+    rows = [("m1", 4, 1, 0.70), ("m1", 4, 2, 0.80), ("m2", 4, 1, 0.90), ("m1", 5, 1, 0.60), ("m2", 5, 1, 0.95)]
+    summary = pd.DataFrame({"variant": [r[0] for r in rows], "simulation.n_cells": [r[1] for r in rows],
+                            "seed": [r[2] for r in rows], "utility_finest_dt": [r[3] for r in rows],
+                            "utility_bound": [1.0 if r[1] == 4 else 0.970951 for r in rows],
+                            "run": [f"variant~{m}/n_cells~{n}/seed~{k}" for m, n, k, _ in rows]})
+    summary.to_parquet(tmp_path / Path(artifacts.SUMMARY).name)
+    for run_name in summary["run"]:
+        path = Path(artifacts.run_file(run_name, artifacts.PATTERNS, str(tmp_path)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"network": ["trained", "random"], "pattern": ["0110", "0000"], "count": [3, 1],
+                      "frequency": [0.75, 0.25]}).to_parquet(path)
+    out = run("atlas", str(tmp_path), "--figure", str(tmp_path / "atlas.png"))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1] == "| n_cells | exact bound | m1 | m2 |"
+    assert lines[3] == "| 4 | 1.000 | 0.800 (`0110` 75%) | 0.900 (`0110` 75%) |"  # the better seed of m1
+    assert lines[4] == "| 5 | 0.971 | 0.600 (`0110` 75%) | 0.950 (`0110` 75%) |"
+    assert (tmp_path / "atlas.png").read_bytes()[:4] == b"\x89PNG"
+    bad = run("atlas", str(tmp_path), "--param", "simulation.noise_strength")
+    assert bad.returncode == 2 and "simulation.noise_strength is not swept" in bad.stderr
+
+
 def test_search_reports_restart_success_and_misses_of_a_built_study(tmp_path):
     """Two seeds of one group, each run's params.json written by hand (see test_statistics for the rules)."""
     import pandas as pd

@@ -108,6 +108,18 @@ def test_bilinear_interpolation_at_and_between_grid_points():
         t[2, 0] + 0.2 * (t[2, 1] - t[2, 0]), rel=1e-6)
     # a state above 1 (reflect) is clamped for the look-up
     assert float(interpolate_2d(table, jnp.float32(1.7), jnp.float32(0.0))) == float(table[2, 0])
+    # every table size (selects up to 33 a side, gathers above) against the textbook formula
+    rng = np.random.default_rng(0)
+    for n in (5, 35):
+        values = rng.normal(size=(n, n))
+        x, y = rng.uniform(size=200), rng.uniform(size=200)
+        u, v = x * (n - 1), y * (n - 1)
+        i, j = np.minimum(u.astype(int), n - 2), np.minimum(v.astype(int), n - 2)
+        a, b = u - i, v - j
+        expected = ((1 - a) * (1 - b) * values[i, j] + (1 - a) * b * values[i, j + 1]
+                    + a * (1 - b) * values[i + 1, j] + a * b * values[i + 1, j + 1])
+        got = interpolate_2d(jnp.asarray(values, jnp.float32), jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
+        np.testing.assert_allclose(got, expected, atol=2e-5)
     f = PiecewiseLinear(n_knots=3, inputs=("s", "sbar"))
     assert float(f.apply(table.reshape(-1), jnp.float32(0.0), jnp.float32(0.5))) == float(table[1, 0])
 
@@ -205,3 +217,21 @@ def test_the_seeds_model_does_not_move(name):
     assert bits(res.fitness) == case["fitness"]
     assert bits(res.s_rep) == case["s_rep"]
     assert bits(final) == case["final_states"]
+
+
+def test_the_papers_examples_match_the_authors_code():
+    """U of the paper's two examples on 4000 fresh tissues within 0.02 of the authors' own code's
+    (benchmarks/authors_reference: their simulator run unchanged; benchmarks/authors_check.py runs
+    every case)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from authors_check import REFERENCE, fatenet_config, fatenet_utility
+
+    cases = {case["name"]: case for case in json.loads(REFERENCE.read_text())["cases"]}
+    for name in ("paper_lis", "paper_proportions"):
+        u, top = fatenet_utility(fatenet_config(cases[name]["settings"]), 4000, 0)
+        assert abs(u - cases[name]["U_bits_per_cell"]) < 0.02, (name, u)
+    # the lateral-inhibition example's three patterns, both ends on (the sender weights' edges)
+    assert {p for p, _ in fatenet_utility(fatenet_config(cases["paper_lis"]["settings"]), 4000, 0)[1]} == {
+        p["pattern"] for p in cases["paper_lis"]["top_patterns"][:3]}

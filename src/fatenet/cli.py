@@ -9,6 +9,8 @@
                                                         sweep point: U over seeds with its 95% CI, ...
     fatenet search [RESULTS] [--tolerance T] [--miss M] how reliably each group's search found its
                                                         best basin: restart success and run miss rates
+    fatenet atlas [RESULTS] [--figure PNG]              U against the tissue's size per model (variant),
+                                                        beside the exact bound (workflow/presets/atlas.yaml)
     fatenet schema                                      the study's JSON schema, generated from the
                                                         settings (workflow/schemas/config.schema.yaml)
     fatenet cost [CONFIG ...] [--calibrate]             every run's estimated peak memory and time
@@ -82,6 +84,9 @@ def _info(args: argparse.Namespace) -> int:
     sim = config.simulation
     print(f"  model: {sim.n_cells} cells, {sim.boundary} boundary, noise {sim.noise_strength}, dt {sim.dt}, "
           f"t_final {sim.t_final}, max_rate {config.network.max_rate or 'unbounded'}")
+    print(f"  f({', '.join(config.network.inputs)}); {sim.coupling} coupling ({sim.coupling_weights} weights), "
+          f"states {sim.state_bounds}, {sim.initial_condition} starts; {config.fates.n_fates} fates at "
+          f"{list(config.fates.thresholds)}{' (learned)' if config.fates.learn_thresholds else ''}")
     print(f"  best training fitness {_number(meta.get('best_fitness'))}")
     selection = meta.get("selection", [])
     if selection:
@@ -255,6 +260,55 @@ def _layered(base: dict, over: dict) -> dict:
     return out
 
 
+def atlas_table(summary, param: str = "simulation.n_cells"):
+    """One row per model (variant) and value of ``param``: the best and mean U at dt / 16 over
+    seeds, the seeds, the most frequent pattern of the best run and the exact bound."""
+    import pandas as pd
+
+    head = artifacts.HEADLINE
+    model = summary["variant"] if "variant" in summary.columns else pd.Series("default", index=summary.index)
+    rows = []
+    for (name, value), group in summary.assign(model=model).groupby(["model", param], sort=False):
+        best = group.loc[group[head].idxmax()]
+        rows.append({"model": name, param: value, "best": float(best[head]), "mean": float(group[head].mean()),
+                     "seeds": len(group), "bound": float(best["utility_bound"]), "best_run": best["run"]})
+    return pd.DataFrame(rows)
+
+
+def _atlas(args: argparse.Namespace) -> int:
+    """The atlas (workflow/presets/atlas.yaml): U at dt / 16 against the swept ``--param`` (the
+    tissue's size), one column per variant, beside the exact bound, as a Markdown table; with
+    ``--figure``, the same as a PNG (one line per model, the bound dashed)."""
+    import pandas as pd
+
+    results = Path(args.results)
+    summary, keys = _load_summary(results)
+    if args.param not in summary.columns:
+        print(f"fatenet atlas: {args.param} is not swept in {results} (swept: {', '.join(keys) or 'nothing'})",
+              file=sys.stderr)
+        return 2
+    table = atlas_table(summary, args.param)
+    models = list(dict.fromkeys(table["model"]))
+
+    def top_pattern(run: str) -> str:
+        patterns = pd.read_parquet(artifacts.run_file(run, artifacts.PATTERNS, str(results)))
+        trained = patterns[patterns["network"] == "trained"].iloc[0]
+        return f"`{trained['pattern']}` {trained['frequency']:.0%}"
+
+    finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE])
+    print(f"U at {finest}, the best of {int(table['seeds'].max())} seed(s), with the best run's most frequent pattern")
+    print("| " + " | ".join([args.param.rsplit(".", 1)[-1], "exact bound", *models]) + " |")
+    print("|" + "---|" * (len(models) + 2))
+    for value, rows in table.groupby(args.param, sort=True):
+        cells = {r["model"]: f"{r['best']:.3f} ({top_pattern(r['best_run'])})" for _, r in rows.iterrows()}
+        print(f"| {value} | {rows['bound'].iloc[0]:.3f} | " + " | ".join(cells.get(m, "-") for m in models) + " |")
+    if args.figure:
+        from .plots import plot_atlas
+
+        print(f"wrote {plot_atlas(table, args.figure, param=args.param)}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -293,6 +347,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--miss", type=float, default=0.05,
                         help="a run misses when its U at dt/16 is this far below its group's best (default 0.05)")
     search.set_defaults(handler=_search)
+    atlas = commands.add_parser("atlas", help="U against the tissue's size per model, beside the exact bound")
+    atlas.add_argument("results", metavar="RESULTS", nargs="?", default="results",
+                       help="the study's results folder (default: results)")
+    atlas.add_argument("--param", default="simulation.n_cells", help="the swept parameter (default simulation.n_cells)")
+    atlas.add_argument("--figure", metavar="PNG", help="also draw it here")
+    atlas.set_defaults(handler=_atlas)
     schema = commands.add_parser("schema", help="print the study's JSON schema (generated from the settings)")
     schema.set_defaults(handler=_schema)
     cost = commands.add_parser("cost", help="every run's estimated peak memory and time, before it runs")

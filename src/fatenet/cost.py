@@ -47,9 +47,19 @@ HIDDEN_BYTES = 8.0
 STARTUP_S = {"train": 20.0, "evaluate": 15.0, "evaluate mlp": 25.0}
 """Seconds a job spends before and around its simulations (imports, tracing, compiling, files);
 an MLP's evaluation compiles six larger programs."""
-DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8, "lateral_inhibition": 4.0e8}
-"""Cell-steps per second on this project's 2-core machine (one job per core), used until
-``fatenet cost --calibrate`` has measured this machine."""
+DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8, "lateral_inhibition": 3.5e8, "mlp (s, sbar)": 1.3e8,
+                "piecewise_linear (s, sbar)": 1.2e8}
+"""Cell-steps per second on this project's 2-core machine (one job per core), by ``rate_key``, used
+until ``fatenet cost --calibrate`` has measured this machine (the f(s, sbar) rates: one
+generation each, 8 cells, reflect, 9 x 9 knots, measured beside the 17-knot f(sbar))."""
+
+
+def rate_key(network) -> str:
+    """The ``DEFAULT_RATE`` entry of a network: its architecture, marked ``(s, sbar)`` for an mlp or
+    piecewise_linear f of two inputs (lateral_inhibition always has two)."""
+    if network.architecture != "lateral_inhibition" and network.inputs == ("s", "sbar"):
+        return f"{network.architecture} (s, sbar)"
+    return network.architecture
 MARGIN = {"mem": 1.5, "time": 2.0}
 """What a job asks the scheduler for, over the estimate."""
 
@@ -180,7 +190,7 @@ def estimate(config: Config, rate: dict[str, float] | None = None, seeds: int = 
     evaluation = evaluation_batches(config)
     train_driver = max(train, key=train.get)
     evaluate_driver = max(evaluation, key=evaluation.get)
-    speed = (rate or rates())[config.network.architecture]
+    speed = (rate or rates())[rate_key(config.network)]
     train_steps, evaluate_steps = seeds * training_cell_steps(config), evaluation_cell_steps(config)
     return Cost(train_mb=BASE_MB["train"] + train[train_driver] * per_element / 2**20,
                 evaluate_mb=BASE_MB["evaluate"] + evaluation[evaluate_driver] * per_element / 2**20,
@@ -234,14 +244,16 @@ def calibrate(repeats: int = 3) -> dict[str, float]:
     """Measure this machine's cell-steps per second for each architecture (one generation of a
     mid-size run, median of ``repeats`` after a compiling one) and keep them in ``rate_file()``."""
     measured = {}
-    for architecture in DEFAULT_RATE:
-        inputs = ["s", "sbar"] if architecture == "lateral_inhibition" else ["sbar"]
+    for key in DEFAULT_RATE:
+        architecture = key.split()[0]
+        inputs = ["s", "sbar"] if architecture == "lateral_inhibition" or "(s, sbar)" in key else ["sbar"]
         config = Config.from_dict({"simulation": {"n_replicates": 64},
-                                   "network": {"architecture": architecture, "inputs": inputs},
+                                   "network": {"architecture": architecture, "inputs": inputs, "n_knots": 9
+                                               if len(inputs) == 2 else 17},
                                    "evolution": {"population_size": 12, "strategy": "cma_es"}})
         sim = config.simulation
         cell_steps = config.evolution.population_size * sim.n_replicates * sim.n_cells * sim.n_steps
-        measured[architecture] = cell_steps / seconds_per_generation(config, repeats)
+        measured[key] = cell_steps / seconds_per_generation(config, repeats)
     path = rate_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": platform.node(), "rates": measured}, indent=1) + "\n")

@@ -152,7 +152,7 @@ def plot_f_surface(grid: np.ndarray, f_trained: np.ndarray, f_reference: np.ndar
     axes = fig.subplots(1, 2)
     limit = float(max(np.max(np.abs(f_trained)), np.max(np.abs(f_reference)), 1e-9))
     image = None
-    for ax, values, title in ((axes[0], f_trained, "trained f(s, sbar)"), (axes[1], f_reference, reference_label)):
+    for ax, values, title in ((axes[0], f_trained, ""), (axes[1], f_reference, reference_label)):
         ax.grid(False)
         image = ax.imshow(np.asarray(values), origin="lower", cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
                           extent=(grid[0], grid[-1], grid[0], grid[-1]), interpolation="nearest")
@@ -165,5 +165,6 @@ def plot_f_surface(grid: np.ndarray, f_trained: np.ndarray, f_reference: np.ndar
         axes[0].contour(grid, grid, np.asarray(f_reference), levels=[0.0], colors="k", linewidths=1.0,
                         linestyles="--")
     cbar = fig.colorbar(image, ax=axes, shrink=0.85)
-    cbar.set_label("f = ds/dt (solid: f = 0; dashed on the left: the reference's f = 0)")
+    cbar.set_label("f = ds/dt (black: f = 0)")
+    axes[0].set_title("trained f(s, sbar); dashed: the reference's f = 0")
     return save_png(fig, path)

@@ -236,3 +236,29 @@ def plot_top_patterns(patterns_df: pd.DataFrame, path: str | os.PathLike, *, top
     cbar = fig.colorbar(image, ax=ax)
     cbar.set_label("frequency on fresh replicates")
     return save_png(fig, path)
+
+
+@styled
+def plot_atlas(table: pd.DataFrame, path: str | os.PathLike, *, param: str = "simulation.n_cells") -> Path:
+    """U against a numeric swept parameter (the tissue's size), one line per model, the bound dashed.
+
+    ``table`` has one row per model and value: ``model``, ``param``, ``best`` (the best U over
+    seeds at dt / 16), ``mean`` and ``bound`` (``fatenet atlas`` builds it from a summary).
+    """
+    fig = new_figure(7.5, 4.8)
+    ax = fig.subplots()
+    models = list(dict.fromkeys(table["model"]))
+    for color, model in zip(_group_colors(len(models)), models, strict=True):
+        rows = table[table["model"] == model].sort_values(param)
+        ax.plot(rows[param], rows["best"], "o-", color=color, linewidth=1.8, label=f"{model}: best seed")
+        if (rows["mean"] != rows["best"]).any():
+            ax.plot(rows[param], rows["mean"], ":", color=color, linewidth=1.2, label=f"{model}: mean over seeds")
+    bound = table.drop_duplicates(param).sort_values(param)
+    ax.plot(bound[param], bound["bound"], "--", color="black", linewidth=1.3, label="exact bound of U")
+    ax.set_xticks(bound[param].to_numpy())
+    ax.set_xlabel(param)
+    finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE], spaced=True)
+    ax.set_ylabel(f"U at {finest} (bits per cell)")
+    ax.set_title("The atlas: the best U found against the tissue's size")
+    ax.legend(loc="best", fontsize=8)
+    return save_png(fig, path)
