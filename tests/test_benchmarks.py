@@ -36,3 +36,14 @@ def test_scaling_writes_its_table_figure_and_exponents(tmp_path):
     table = (tmp_path / "scaling.csv").read_text().splitlines()
     assert table[0].startswith("factor,value,s_per_gen") and len(table) == 1 + 4 * 2
     assert (tmp_path / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_authors_speed_times_both_sides_of_the_same_model(tmp_path):
+    out = run_script("benchmarks/authors_speed.py", "--replicates", "256", "--numba-replicates", "8", "--repeats", "1",
+                     "--out", str(tmp_path / "speed.json"))
+    assert out["fatenet_s_per_tissue_step"] > 0 and 0.5 < out["fatenet_utility"] <= 1.0
+    assert out["fatenet_utility"] == pytest.approx(out["fatenet_utility_numpy"], abs=1e-4)  # two U codes agree
+    if "numba_s_per_tissue_step" in out:  # numba installed (pip install -e .[bench])
+        assert out["ratio_numba_over_fatenet"] == pytest.approx(
+            out["numba_s_per_tissue_step"] / out["fatenet_s_per_tissue_step"])
+    assert json.loads((tmp_path / "speed.json").read_text()) == out

@@ -237,15 +237,6 @@ def test_next_nearest_coupling_has_the_symmetries_of_nearest_but_on_the_shortest
                 assert on_free == {tuple(int(p[i]) for i in free) for p in symmetries(n, boundary)}
 
 
-def test_the_coupled_cells_are_the_dynamics_ones():
-    dynamics = pytest.importorskip("fatenet.dynamics")
-    if not hasattr(dynamics, "coupled_cells"):
-        pytest.skip("fatenet.dynamics has no coupled_cells")
-    for boundary, coupling, n in itertools.product(("open", "fixed", "periodic"),
-                                                   ("nearest", "next_nearest", "global"), range(1, 9)):
-        assert bounds.coupled_cells(n, boundary, coupling) == dynamics.coupled_cells(n, boundary, coupling)
-
-
 @pytest.mark.parametrize("boundary, cells", [("open", range(5, 11)), ("fixed", range(7, 11)),
                                              ("periodic", range(7, 11))])
 def test_next_nearest_equals_nearest(boundary, cells):

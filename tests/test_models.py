@@ -11,7 +11,8 @@ import pytest
 
 from fatenet import portability
 from fatenet.config import Config, ConfigError
-from fatenet.dynamics import bound_states, coupled_cells, initial_states, neighbour_average, noisy_update, simulate
+from fatenet.coupling import coupled_cells
+from fatenet.dynamics import bound_states, initial_states, neighbour_average, noisy_update, simulate
 from fatenet.fitness import population_fitness
 from fatenet.neural_network import LateralInhibition, PiecewiseLinear, interpolate_2d, make_network
 from fatenet.utility_function import information_decomposition, utility
@@ -196,14 +197,14 @@ def test_none_keeps_the_start_and_evaluate_scores_the_papers_f():
     assert metrics.loc["trained", "utility_normalized"] == metrics.loc["trained", "utility"]
 
 
-PINS = json.loads((REPO / "tests" / "artifacts" / "seed_model_pins.json").read_text())
+PINS = json.loads((REPO / "tests" / "data" / "seed_model_pins.json").read_text())
 
 
 @pytest.mark.skipif(not portability.enabled(), reason="the pins hold with the instruction-set pin")
 @pytest.mark.parametrize("name", sorted(PINS))
 def test_the_seeds_model_does_not_move(name):
     """Fitness and final states of the seed's model (inputs [sbar], nearest, clip, uniform starts)
-    equal, bit for bit, the values computed before the paper's models came (tests/artifacts)."""
+    equal, bit for bit, the values computed before the paper's models came (tests/data)."""
     case = PINS[name]
     cfg = Config.from_dict(case["config"])
     model = make_network(cfg.network, cfg.fates)

@@ -40,6 +40,7 @@ import numbers
 import numpy as np
 
 from .config import BOUNDARIES, COUPLINGS
+from .coupling import coupled_cells
 from .utility_function import binary_entropy
 
 _GOLDEN = 0.618033988749895
@@ -112,23 +113,6 @@ def max_cells(n_fates: int = 2, coupling: str = "nearest") -> int:
     while n_fates ** (n + 1) <= MAX_PATTERNS:
         n += 1
     return n
-
-
-def coupled_cells(n_cells: int, boundary: str = "open", coupling: str = "nearest") -> list[list[int]]:
-    """For each cell, the distinct other cells its sbar averages (as ``fatenet.dynamics.coupled_cells``)."""
-    out = []
-    for i in range(n_cells):
-        if coupling == "global":
-            cells = [j for j in range(n_cells) if j != i]
-        else:
-            reach = 1 if coupling == "nearest" else 2
-            offsets = [d for d in range(-reach, reach + 1) if d]
-            if boundary == "periodic":
-                cells = sorted({(i + d) % n_cells for d in offsets} - {i})
-            else:
-                cells = [i + d for d in offsets if 0 <= i + d < n_cells]
-        out.append(cells)
-    return out
 
 
 def _pinned(n_cells: int, boundary: str) -> list[int]:

@@ -27,7 +27,6 @@ on ``(n_replicates, n_cells)``), bit for bit (tested).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import jax
@@ -36,6 +35,7 @@ import numpy as np
 from jax import lax, random
 
 from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS, STATE_BOUNDS, SimulationConfig
+from .coupling import coupled_cells
 from .noise import MAX_ELEMENTS, bits_at_step, element_words, gaussian_noise, normals_from_bits, stream_seed, uniforms
 
 DT_REFINEMENTS = (4, 16)
@@ -62,30 +62,6 @@ def rules(sim: SimulationConfig) -> dict[str, str]:
     initial_condition."""
     return {"coupling": sim.coupling, "coupling_weights": sim.coupling_weights, "state_bounds": sim.state_bounds,
             "initial_condition": sim.initial_condition}
-
-
-def coupled_cells(n_cells: int, boundary: str = "open", coupling: str = "nearest") -> list[list[int]]:
-    """For each cell, the distinct other cells its sbar averages (``coupling``, ``boundary``)."""
-    check_boundary(boundary)
-    _check("coupling", coupling, COUPLINGS)
-    out = []
-    for i in range(n_cells):
-        if coupling == "global":
-            cells = [j for j in range(n_cells) if j != i]
-        else:
-            reach = 1 if coupling == "nearest" else 2
-            offsets = [d for d in range(-reach, reach + 1) if d]
-            if boundary == "periodic":
-                cells = sorted({(i + d) % n_cells for d in offsets} - {i})
-            else:
-                cells = [i + d for d in offsets if 0 <= i + d < n_cells]
-        out.append(cells)
-    return out
-
-
-def refined(sim: SimulationConfig, factor: int) -> SimulationConfig:
-    """``sim`` with the time step divided by ``factor`` (same simulated time)."""
-    return dataclasses.replace(sim, dt=sim.dt / factor)
 
 
 def neighbour_average(s: jax.Array, boundary: str = "open", axis: int = -1, coupling: str = "nearest",
