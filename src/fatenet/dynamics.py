@@ -27,6 +27,7 @@ on ``(n_replicates, n_cells)``), bit for bit (tested).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import jax
@@ -62,6 +63,11 @@ def rules(sim: SimulationConfig) -> dict[str, str]:
     initial_condition."""
     return {"coupling": sim.coupling, "coupling_weights": sim.coupling_weights, "state_bounds": sim.state_bounds,
             "initial_condition": sim.initial_condition}
+
+
+def refined(sim: SimulationConfig, factor: int) -> SimulationConfig:
+    """``sim`` with the time step divided by ``factor`` (same simulated time)."""
+    return dataclasses.replace(sim, dt=sim.dt / factor)
 
 
 def neighbour_average(s: jax.Array, boundary: str = "open", axis: int = -1, coupling: str = "nearest",
