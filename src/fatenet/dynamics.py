@@ -49,8 +49,7 @@ RegulatoryFunction = Callable[[jax.Array, jax.Array], jax.Array]
 
 
 def check_boundary(boundary: str) -> None:
-    if boundary not in BOUNDARIES:
-        raise ValueError(f"invalid boundary {boundary!r}: must be one of " + ", ".join(BOUNDARIES))
+    _check("boundary", boundary, BOUNDARIES)
 
 
 def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:

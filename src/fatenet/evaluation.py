@@ -47,7 +47,7 @@ from . import artifacts, bounds, streams
 from .config import Config, FatesConfig, NetworkConfig, SimulationConfig
 from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, refined, rules, simulate
 from .engine import engine
-from .neural_network import Network, lateral_inhibition_target, make_network
+from .neural_network import LateralInhibition, Network, lateral_inhibition_target, make_network
 from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
 
@@ -126,9 +126,9 @@ def regulatory_surface(network: NetworkConfig, params, n_points: int = SURFACE_P
 def paper_surface(config: Config, grid: np.ndarray) -> np.ndarray:
     """The paper's f(s, sbar) = sigmoid(2 (h_g s - h_s sbar)) - s at ``config``'s ``network.h_s``,
     ``network.h_g`` on ``grid`` x ``grid`` (rows s, columns sbar): the reference drawn beside a learned f."""
-    s, sbar = np.meshgrid(np.asarray(grid, np.float64), np.asarray(grid, np.float64), indexing="ij")
-    h_s, h_g = config.network.h_s, config.network.h_g
-    return 1.0 / (1.0 + np.exp(-2.0 * (h_g * s - h_s * sbar))) - s
+    paper = LateralInhibition(h_s=config.network.h_s, h_g=config.network.h_g)
+    s, sbar = np.meshgrid(np.asarray(grid, np.float32), np.asarray(grid, np.float32), indexing="ij")
+    return np.asarray(paper.apply(paper.start, sbar, s), dtype=np.float64)
 
 
 def zero_crossing(sbar: np.ndarray, f: np.ndarray) -> float:
