@@ -13,8 +13,8 @@ measures, on whatever device JAX finds:
    (``fatenet.training.train_seeds``, what ``train_seeds_together`` does);
 3. two builds of a small study (Snakemake, in two scratch folders) compared file by file.
 
-``--quick`` shrinks every part (a few generations, 2 seeds, a 1-run study built up to its
-tables, without figures and report) so that the script can be checked on a CPU in a minute
+``--quick`` shrinks every part (a few generations, 2 seeds, one run of the tiny preset built up to
+its tables, without figures and report) so that the script can be checked on a CPU in a minute
 or two (the test suite does). The last stdout line is
 one JSON object; the study builds' logs go to ``--out`` (default: a temporary folder).
 """
@@ -38,26 +38,27 @@ DETERMINISM = {
     "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
 }
 QUICK_STUDY = """\
+# the tiny preset's run noise_strength~0.1/seed~1 (layered over workflow/presets/tiny.yaml), so a
+# compilation cache that holds the tiny study's programs serves it
 seeds: [1]
-simulation: {n_replicates: 4, t_final: 0.5}
-evolution: {population_size: 4, n_generations: 2, restarts: 1, initial_screen: 0, start_from: fittest,
-            explore_generations: 0, rescore_replicates: 8}
-evaluation: {n_replicates: 16}
 sweep: {simulation.noise_strength: [0.1]}
 """
+QUICK_PRESET = "workflow/presets/tiny.yaml"
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def build_study(folder: Path, study: Path, cache: Path, targets: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """Build ``study`` in ``folder`` (a copy of the workflow): everything, or ``targets``."""
+def build_study(folder: Path, studies: tuple[str | Path, ...], cache: Path,
+                targets: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Build ``studies`` (config files layered in order) in ``folder`` (a copy of the workflow): everything,
+    or ``targets``."""
     folder.mkdir(parents=True)
     for name in ("Snakefile", "config.yaml"):
         shutil.copy2(REPO / name, folder / name)
     shutil.copytree(REPO / "workflow", folder / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    command = [sys.executable, "-m", "snakemake", *targets, "--cores", "all", "--configfile", str(study),
+    command = [sys.executable, "-m", "snakemake", *targets, "--cores", "all", "--configfile", *map(str, studies),
                "--config", f"cache_dir={cache}"]
     return subprocess.run(command, cwd=folder, env=dict(os.environ, **DETERMINISM), capture_output=True, text=True)
 
@@ -72,6 +73,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a minute-long dry check (CPU is fine)")
     parser.add_argument("--out", help="folder for the study builds (default: a temporary one)")
+    parser.add_argument("--cache", help="the study builds' JAX compilation cache (default: OUT/jax_cache)")
     args = parser.parse_args(argv)
     os.environ.update(DETERMINISM)
 
@@ -113,13 +115,14 @@ def main(argv=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     # (a --configfile is merged key by key: an empty sweep would keep config.yaml's)
     study.write_text(QUICK_STUDY if args.quick else "seeds: [1, 2]\nsweep: {simulation.noise_strength: [0.1]}\n")
-    cache = out / "jax_cache"
+    cache = Path(args.cache) if args.cache else out / "jax_cache"
+    studies = (QUICK_PRESET, study) if args.quick else (study,)
     builds = []
     for name in ("build_a", "build_b"):
         if (out / name).exists():
             shutil.rmtree(out / name)
         # quick: the tables only (no figures, no report), which the byte comparison needs
-        done = build_study(out / name, study, cache, (artifacts.SUMMARY,) if args.quick else ())
+        done = build_study(out / name, studies, cache, (artifacts.SUMMARY,) if args.quick else ())
         (out / f"{name}.log").write_text(done.stdout + done.stderr)
         builds.append(done.returncode)
     result["study_builds_ok"] = builds == [0, 0]

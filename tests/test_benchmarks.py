@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from conftest import shared_tiny_study
 from fatenet import artifacts
 from helpers import REPO
 
@@ -18,8 +19,10 @@ def run_script(*args, timeout=900):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_gpu_check_runs_as_a_dry_check_on_the_cpu(tmp_path):
-    out = run_script("benchmarks/gpu_check.py", "--quick", "--out", str(tmp_path))
+def test_gpu_check_runs_as_a_dry_check_on_the_cpu(tmp_path, jax_cache):
+    # its quick study is a run of the tiny study: built with the programs the tiny build compiled
+    shared_tiny_study(jax_cache)
+    out = run_script("benchmarks/gpu_check.py", "--quick", "--out", str(tmp_path), "--cache", str(jax_cache))
     assert out["quick"] and out["backend"] == "cpu"
     assert out["seed_config_s_per_gen"] > 0 and out["default_config_s_per_gen"] > 0
     assert out["vmapped_seeds"] == 2 and out["vmapped_wall_s"] > 0
