@@ -38,16 +38,15 @@ BEFORE_THE_PAPERS_MODELS = "fc6062b"
 
 def machine() -> dict:
     """What decides the bits: the architecture, the CPU's name and whether it has AVX-512."""
-    name, flags = "", set()
+    from fatenet.portability import cpu_flags
+
+    name = ""
     try:
         with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name") and not name:
-                    name = line.split(":", 1)[1].strip()
-                if line.startswith("flags") and not flags:
-                    flags = set(line.split(":", 1)[1].split())
+            name = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
     except OSError:
         pass
+    flags = cpu_flags() or set()
     return {"machine": platform.machine(), "cpu": name, "avx512f": "avx512f" in flags}
 
 
