@@ -31,8 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from fatenet.config import Config
-from fatenet.engine import engine
 from fatenet.evaluation import patterns_table, simulate_patterns
+from fatenet.problem import Problem
 from fatenet.utility_function import information_decomposition
 
 REFERENCE = Path(__file__).resolve().parent / "authors_reference" / "reference.json"
@@ -56,10 +56,10 @@ def fatenet_config(settings: dict) -> Config:
 
 def fatenet_utility(config: Config, n_replicates: int, seed: int) -> tuple[float, list[tuple[str, float]]]:
     """U (bits per cell) of the paper's f on ``n_replicates`` fresh tissues, and the top 3 patterns."""
-    model = engine(config).model
+    problem = Problem.from_config(config)
     flat = jnp.asarray([config.network.h_s, config.network.h_g], jnp.float32)
-    fates = simulate_patterns(model, config.simulation, flat, jax.random.PRNGKey(seed), n_replicates)
-    u = float(information_decomposition(fates, model.n_fates)["utility"])
+    fates = simulate_patterns(problem, flat, jax.random.PRNGKey(seed), n_replicates)
+    u = float(information_decomposition(fates, problem.n_fates)["utility"])
     top = patterns_table(np.asarray(fates).astype(np.int8)).head(3)
     return u, list(zip(top["pattern"], top["frequency"].round(3), strict=True))
 

@@ -162,8 +162,8 @@ def main(argv=None) -> dict:
     import numpy as np
 
     from fatenet.config import Config
-    from fatenet.engine import engine
     from fatenet.evaluation import simulate_patterns
+    from fatenet.problem import Problem
     from fatenet.utility_function import information_decomposition
 
     out = {"n_cells": N_CELLS, "n_steps": N_STEPS, "dt": DT, "h_s": H_S, "h_g": H_G, "noise": NOISE,
@@ -193,12 +193,12 @@ def main(argv=None) -> dict:
 
     config = Config.from_dict(FATENET_CONFIG)
     assert config.simulation.n_steps == N_STEPS, config.simulation.n_steps
-    model = engine(config).model
+    problem = Problem.from_config(config)
     flat = jnp.asarray([H_S, H_G], jnp.float32)
 
     def call_fatenet(i):
         key = jax.random.PRNGKey(i)
-        return simulate_patterns(model, config.simulation, flat, key, args.replicates).block_until_ready()
+        return simulate_patterns(problem, flat, key, args.replicates).block_until_ready()
 
     t0 = time.perf_counter()
     call_fatenet(1000)  # compiles

@@ -16,7 +16,7 @@ def seed_config():
 
 
 def seconds_per_generation(config, repeats: int) -> float:
-    """Median wall time of one training generation of ``config`` (``fatenet.cost.seconds_per_generation``)."""
-    from fatenet.cost import seconds_per_generation as measure
+    """Median wall time of one training generation of ``config`` (``fatenet.training.seconds_per_generation``)."""
+    from fatenet.training import seconds_per_generation as measure
 
     return measure(config, repeats)

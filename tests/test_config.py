@@ -72,3 +72,18 @@ def test_bad_settings_name_key_value_and_allowed(data, match):
 
 def test_ignored_study_keys():
     assert Config.from_dict({"seeds": [1], "sweep": {}}, ignore=("seeds", "sweep")) == Config()
+
+
+def test_study_files_layer_as_snakemake_configfile_does():
+    """``study.layered``: mappings merged key by key, the later layer wins, the layers' keys first."""
+    from fatenet.study import layered
+
+    base = {"seeds": [1, 2, 3], "simulation": {"n_cells": 7, "dt": 0.01}, "sweep": {"simulation.dt": [0.01]}}
+    first = {"simulation": {"n_cells": 5}, "sweep": {"simulation.n_cells": [5, 6]}}
+    second = {"seeds": [4], "simulation": {"dt": 0.02}}
+    got = layered(base, first, second)
+    assert got == {"simulation": {"n_cells": 5, "dt": 0.02}, "sweep": {"simulation.n_cells": [5, 6],
+                                                                       "simulation.dt": [0.01]}, "seeds": [4]}
+    assert list(got) == ["simulation", "sweep", "seeds"] and list(got["sweep"]) == ["simulation.n_cells",
+                                                                                    "simulation.dt"]
+    assert base["simulation"] == {"n_cells": 7, "dt": 0.01}  # the inputs are not changed

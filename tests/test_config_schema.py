@@ -21,6 +21,7 @@ from fatenet import artifacts
 from fatenet import config as engine
 from fatenet.schema import schema_text
 from fatenet.study import Study, StudyConfigError, StudySettings
+from fatenet.study import layered as study_layered
 
 SCHEMA_FILE = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -117,18 +118,8 @@ def validated(text: str) -> dict:
 
 
 def layered(text: str) -> dict:
-    """config.yaml with ``text`` layered over it as ``--configfile`` does: mappings merged key by key,
-    the layered file's keys first (so a sweep's order, which names the folders, is the file's)."""
-    def merge(over: dict, base: dict) -> dict:
-        out = dict(over)
-        for key, value in base.items():
-            if key not in out:
-                out[key] = value
-            elif isinstance(value, dict) and isinstance(out[key], dict):
-                out[key] = merge(out[key], value)
-        return out
-
-    return merge(yaml.safe_load(text) or {}, yaml.safe_load((REPO / "config.yaml").read_text()))
+    """config.yaml with ``text`` layered over it as ``--configfile`` does (``study.layered``)."""
+    return study_layered(yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load(text) or {})
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,10 @@ from fatenet.dynamics import (
     neighbour_average,
     run_multiple_replicates,
     simulate,
+    simulate_time_steps,
     soft_threshold,
 )
+from fatenet.problem import Problem
 
 S = jnp.array([0.1, 0.2, 0.4, 0.8])
 
@@ -48,18 +50,21 @@ def test_step_is_the_euler_maruyama_formula():
     dt, sigma = 0.01, 0.1
     sbar = np.array([0.2, 0.25, 0.5, 0.4])
     expected = np.clip(np.array(S) + (1 - 2 * sbar) * dt + sigma * np.sqrt(dt) * np.array(xi), 0, 1)
-    np.testing.assert_allclose(euler_maruyama_step(S, xi, f, dt, sigma, "open"), expected, atol=1e-7)
-    fixed = euler_maruyama_step(S, xi, f, dt, sigma, "fixed")
+    step = Problem.create(dt=dt, noise_strength=sigma, boundary="open")
+    np.testing.assert_allclose(euler_maruyama_step(step, S, xi, f), expected, atol=1e-7)
+    fixed = euler_maruyama_step(step.replace(boundary="fixed"), S, xi, f)
     np.testing.assert_allclose(fixed, [0.0, *expected[1:3], 0.0], atol=1e-7)
 
 
 def test_step_clips_to_unit_interval():
-    out = euler_maruyama_step(jnp.array([0.01, 0.99]), jnp.array([-100.0, 100.0]), lambda s, _=None: 0 * s, 0.01, 1.0)
+    problem = Problem.create(dt=0.01, noise_strength=1.0)
+    out = euler_maruyama_step(problem, jnp.array([0.01, 0.99]), jnp.array([-100.0, 100.0]), lambda s, _=None: 0 * s)
     assert out.tolist() == [0.0, 1.0]
 
 
 def test_without_drift_or_noise_the_initial_state_stays():
-    final, traj = simulate(lambda s, _=None: 0 * s, jax.random.PRNGKey(1), 5, 20, 30, 0.01, 0.0, return_trajectory=True)
+    problem = Problem.create(n_cells=5, n_steps=30, dt=0.01, noise_strength=0.0)
+    final, traj = simulate(problem, lambda s, _=None: 0 * s, jax.random.PRNGKey(1), 20, return_trajectory=True)
     assert jnp.array_equal(final, traj[0])
     assert float(final.min()) >= 0.4 and float(final.max()) <= 0.6
 
@@ -68,8 +73,9 @@ def test_without_drift_or_noise_the_initial_state_stays():
 def test_trajectory_matches_final_state(n_steps):
     f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(2)
-    final = simulate(f, key, 7, 4, n_steps, 0.01, 0.1)
-    final2, traj = simulate(f, key, 7, 4, n_steps, 0.01, 0.1, return_trajectory=True)
+    problem = Problem.create(n_cells=7, n_steps=n_steps, n_replicates=4, dt=0.01, noise_strength=0.1)
+    final = simulate(problem, f, key)
+    final2, traj = simulate(problem, f, key, return_trajectory=True)
     assert traj.shape == (n_steps + 1, 4, 7)
     assert jnp.array_equal(final, final2) and jnp.array_equal(final, traj[-1])
     # Each recorded step follows from the previous one (noise is bounded, so moves are small).
@@ -104,11 +110,11 @@ def test_threshold_is_exact_with_straight_through_gradient():
 @pytest.mark.parametrize("factors", [(1,), (1, 4), (2, 8), (1, 2, 4)])
 @pytest.mark.parametrize("boundary", ["open", "fixed"])
 def test_one_scan_of_several_time_steps_equals_separate_simulations(factors, boundary):
-    from fatenet.dynamics import simulate_time_steps
-
     f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(8)
-    together = simulate_time_steps(f, key, 6, 5, 37, 0.02, 0.3, boundary, factors=factors)
+    problem = Problem.create(n_cells=6, n_replicates=5, n_steps=37, dt=0.02, noise_strength=0.3, boundary=boundary)
+    together = simulate_time_steps(problem, f, key, factors)
     for k, final in zip(factors, together, strict=True):
-        alone = simulate(f, key, 6, 5, 37 * k, 0.02 / k, 0.3, boundary, substeps=max(factors) // k)
+        fine = problem.replace(n_steps=37 * k, dt=0.02 / k)
+        alone = simulate(fine, f, key, substeps=max(factors) // k)
         assert jnp.array_equal(final, alone), k

@@ -62,6 +62,7 @@ def test_fine_dt_metric_is_a_direct_resimulation_and_kymographs_are_the_first_re
     from fatenet import streams
     from fatenet.dynamics import simulate
     from fatenet.evaluation import DT_CHECKS, DT_TOLERANCE
+    from fatenet.problem import Problem
     from fatenet.utility_function import compute_hard_utility
 
     cfg = tiny_config(simulation={"t_final": 1.0})
@@ -74,8 +75,10 @@ def test_fine_dt_metric_is_a_direct_resimulation_and_kymographs_are_the_first_re
     f = lambda s, _=None: model.apply_flat(jnp.asarray(params), s)  # noqa: E731
 
     def direct(k):  # dt / k with the same simulated time: k times the steps, one path resolved at dt / 16
-        final = simulate(f, trained_key, sim.n_cells, 64, k * sim.n_steps, sim.dt / k, sim.noise_strength,
-                         sim.boundary, sim.ic_mean, sim.ic_spread, substeps=16 // k)
+        problem = Problem.create(n_cells=sim.n_cells, n_steps=k * sim.n_steps, dt=sim.dt / k,
+                                 noise_strength=sim.noise_strength, boundary=sim.boundary, ic_mean=sim.ic_mean,
+                                 ic_spread=sim.ic_spread)
+        final = simulate(problem, f, trained_key, 64, substeps=16 // k)
         return float(compute_hard_utility((final >= 0.5).astype(jnp.float32))[0])
 
     assert m.loc["trained", "utility"] == pytest.approx(direct(1), abs=1e-6)

@@ -5,10 +5,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fatenet.dynamics import apply_threshold, run_multiple_replicates
-from fatenet.fitness import FitnessSettings, make_population_fitness, population_fitness
-from fatenet.neural_network import RegulatoryNetwork, get_regulatory_function
-from fatenet.strategies import make_strategy
+from fatenet.dynamics import apply_threshold, run_multiple_replicates, simulate
+from fatenet.fitness import compiled_population_fitness
+from fatenet.neural_network import PiecewiseLinear, RegulatoryNetwork, get_regulatory_function
+from fatenet.problem import Problem
+from fatenet.strategies.ask_tell import make_strategy
 from fatenet.utility_function import compute_hard_utility, compute_soft_utility
 from helpers import tiny_config
 
@@ -21,7 +22,7 @@ def test_population_equals_per_individual_path(kind, boundary):
     model = RegulatoryNetwork()
     pop = model.init_population(jax.random.PRNGKey(0), 4) * 3.0
     keys = jax.random.split(jax.random.PRNGKey(1), 4)
-    together = population_fitness(model, sim, cfg.evolution, pop, keys)
+    together = compiled_population_fitness(Problem.from_config(cfg), pop, keys)
 
     @jax.jit
     def seed_style(flat, key):
@@ -41,16 +42,17 @@ def test_population_equals_per_individual_path(kind, boundary):
 
 
 def test_numeric_settings_are_traced_not_recompiled():
-    cfg = tiny_config()
+    cfg = tiny_config(simulation={"n_cells": 5})
     model = RegulatoryNetwork()
-    fn = jax.jit(make_population_fitness(model, cfg.simulation, "soft"))
     pop = model.init_population(jax.random.PRNGKey(0), 2)
     keys = jax.random.split(jax.random.PRNGKey(1), 2)
-    fn(pop, keys, FitnessSettings.from_configs(cfg.simulation, cfg.evolution))
+    first = compiled_population_fitness(Problem.from_config(cfg), pop, keys)
+    compiled = compiled_population_fitness._cache_size()
     quieter = cfg.replace({"simulation.noise_strength": 0.0, "evolution.bandwidth": 0.2})
-    out = fn(pop, keys, FitnessSettings.from_configs(quieter.simulation, quieter.evolution))
-    assert fn._cache_size() == 1
+    out = compiled_population_fitness(Problem.from_config(quieter), pop, keys)
+    assert compiled_population_fitness._cache_size() == compiled
     assert np.all(np.isfinite(np.asarray(out.fitness)))
+    assert not np.array_equal(np.asarray(out.fitness), np.asarray(first.fitness))  # the new numbers were used
 
 
 def test_non_finite_networks_get_worst_fitness_and_are_never_parents():
@@ -60,7 +62,7 @@ def test_non_finite_networks_get_worst_fitness_and_are_never_parents():
     pop[1, 5] = np.nan  # a NaN weight
     pop[3, -1] = np.inf  # output bias inf: f = +inf everywhere, clipped states would hide it
     keys = jax.random.split(jax.random.PRNGKey(1), 6)
-    result = population_fitness(model, cfg.simulation, cfg.evolution, pop, keys)
+    result = jax.tree_util.tree_map(np.asarray, compiled_population_fitness(Problem.from_config(cfg), pop, keys))
     assert result.fitness[1] == -np.inf and result.fitness[3] == -np.inf
     assert not result.valid[1] and not result.valid[3]
     assert np.all(np.isfinite(result.fitness[[0, 2, 4, 5]]))
@@ -95,23 +97,21 @@ def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations(rule):
     """fitness_dt_factors [1, 4]: min over U of simulate at dt (driven by sums of 4 fine normals)
     and at dt / 4 (the fine normals themselves), each computed here directly; with the rule
     ``extrapolated``, min(U(dt), 2 U(dt / 4) - U(dt))."""
-    from fatenet.dynamics import simulate
-    from fatenet.neural_network import PiecewiseLinear
-
     cfg = tiny_config(simulation={"t_final": 2.0, "n_replicates": 32, "noise_strength": 0.2},
                       network={"architecture": "piecewise_linear", "n_knots": 5},
                       evolution={"fitness": "hard", "fitness_dt_factors": [1, 4], "fitness_dt_rule": rule})
     sim, model = cfg.simulation, PiecewiseLinear(n_knots=5)
     pop = model.init_population(jax.random.PRNGKey(0), 6) * 3.0
     keys = jax.random.split(jax.random.PRNGKey(1), 6)
-    robust = population_fitness(model, sim, cfg.evolution, pop, keys)
+    robust = compiled_population_fitness(Problem.from_config(cfg), pop, keys)
     picked = []
     for i in range(6):
         f = lambda s, _=None, p=pop[i]: model.apply(p, s)  # noqa: E731
         direct = []
         for steps, dt, substeps in ((sim.n_steps, sim.dt, 4), (4 * sim.n_steps, sim.dt / 4, 1)):
-            final = simulate(f, keys[i], sim.n_cells, sim.n_replicates, steps, dt, sim.noise_strength,
-                             substeps=substeps)
+            problem = Problem.create(n_cells=sim.n_cells, n_replicates=sim.n_replicates, n_steps=steps, dt=dt,
+                                     noise_strength=sim.noise_strength)
+            final = simulate(problem, f, keys[i], substeps=substeps)
             direct.append(compute_hard_utility(apply_threshold(final)))
         worst = min(direct, key=lambda parts: float(parts[0]))
         u1, u4 = float(direct[0][0]), float(direct[1][0])
@@ -123,11 +123,11 @@ def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations(rule):
 
 def test_substeps_drive_the_coarse_step_by_the_sum_of_the_fine_noise():
     """Without drift and far from the walls, dt with 4 substeps ends where 4 steps of dt / 4 end."""
-    from fatenet.dynamics import simulate
-
     key = jax.random.PRNGKey(4)
-    coarse = simulate(lambda s, _=None: 0 * s, key, 5, 16, 50, 0.01, 0.02, substeps=4)
-    fine = simulate(lambda s, _=None: 0 * s, key, 5, 16, 200, 0.0025, 0.02)
+    still = lambda s, _=None: 0 * s  # noqa: E731
+    coarse_problem = Problem.create(n_cells=5, n_replicates=16, n_steps=50, dt=0.01, noise_strength=0.02)
+    coarse = simulate(coarse_problem, still, key, substeps=4)
+    fine = simulate(coarse_problem.refined(4), still, key)
     np.testing.assert_allclose(coarse, fine, atol=2e-6)
-    other = simulate(lambda s, _=None: 0 * s, key, 5, 16, 50, 0.01, 0.02)  # the stream's own coarse steps
+    other = simulate(coarse_problem, still, key)  # the stream's own coarse steps
     assert float(jnp.max(jnp.abs(other - fine))) > 1e-3

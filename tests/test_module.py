@@ -14,6 +14,7 @@ import yaml
 
 from conftest import shared_tiny_study, snakemake
 from fatenet import artifacts
+from fatenet.study import study_config
 from helpers import REPO
 
 pytestmark = pytest.mark.slow
@@ -39,9 +40,7 @@ onsuccess:
 
 def user_config(cache) -> dict:
     """config.yaml with tiny.yaml over it (the shared tiny study's settings), cut to one run."""
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    for key, value in yaml.safe_load((REPO / "workflow" / "presets" / "tiny.yaml").read_text()).items():
-        config[key] = {**config[key], **value} if isinstance(value, dict) and key != "sweep" else value
+    config = study_config(REPO / "workflow" / "presets" / "tiny.yaml", base=REPO / "config.yaml")
     config.update(seeds=[1], sweep={"simulation.noise_strength": [0.05]}, cache_dir=str(cache))
     return config
 

@@ -41,7 +41,7 @@ def test_f_is_elementwise_and_matches_a_hand_written_mlp():
 
 def test_model_is_a_valid_jit_argument_and_hashable():
     model = RegulatoryNetwork(hidden_dims=[8, 8])
-    assert model.hidden_dims == (8, 8) and hash(model) == hash(RegulatoryNetwork((8, 8)))
+    assert model.hidden_dims == (8, 8) and hash(model) == hash(RegulatoryNetwork(hidden_dims=(8, 8)))
     params = init_params(model, jax.random.PRNGKey(0))
 
     @jax.jit

@@ -19,6 +19,7 @@ from fatenet.noise import (
     step_normals,
     stream_seed,
 )
+from fatenet.problem import Problem
 
 M32 = 0xFFFFFFFF
 
@@ -104,14 +105,15 @@ def test_simulation_equals_replicates_first_steps_with_noise_drawn_in_blocks(bou
     replicates-first euler_maruyama_step fed by step_normals drawn in blocks of several sizes."""
     f = lambda s, _=None: -jnp.tanh(5 * (s - 0.5))  # noqa: E731
     key = jax.random.PRNGKey(2)
-    got = dynamics.simulate(f, key, 7, 6, 523, 0.01, 0.1, boundary)
+    problem = Problem.create(n_cells=7, n_replicates=6, n_steps=523, dt=0.01, noise_strength=0.1, boundary=boundary)
+    got = dynamics.simulate(problem, f, key)
     k_init, k_noise = jax.random.split(key)
-    s0, seed = dynamics.initial_states(k_init, (6, 7)), stream_seed(k_noise)
+    s0, seed = dynamics.initial_states(problem, k_init, (6, 7)), stream_seed(k_noise)
 
     @functools.partial(jax.jit, static_argnums=2)
     def block(s, first, size):  # ``size`` steps from step ``first``, their normals drawn together
         xi = step_normals(seed, first, size, (6, 7))
-        return jax.lax.scan(lambda s, x: (dynamics.euler_maruyama_step(s, x, f, 0.01, 0.1, boundary), None), s, xi)[0]
+        return jax.lax.scan(lambda s, x: (dynamics.euler_maruyama_step(problem, s, x, f), None), s, xi)[0]
 
     for size in (1, 7, 100, 1000):
         want = s0

@@ -44,6 +44,7 @@ def test_restart_populations_start_from_the_screened_elites():
                       evolution={"restarts": 3, "initial_screen": 8, "population_size": 4, "fitness": "hard",
                                  "start_from": "pattern_classes"})
     from fatenet.neural_network import make_network
+    from fatenet.problem import Problem
     from fatenet.screening import screened_candidates
     from fatenet.training import run_key
 
@@ -51,7 +52,7 @@ def test_restart_populations_start_from_the_screened_elites():
     populations, starts = restart_populations(cfg, keys)
     pairs = [screened_candidates(make_network(cfg.network), key, 8) for key in keys]
     candidates = np.concatenate([np.asarray(c) for c, _ in pairs])
-    fitness, classes = screen(cfg, jax.numpy.asarray(candidates), jax.numpy.concatenate([k for _, k in pairs]))
+    fitness, classes = screen(Problem.from_config(cfg), jax.numpy.asarray(candidates), jax.numpy.concatenate([k for _, k in pairs]))
     archive = class_archive(fitness, classes)
     for k, population in enumerate(populations):
         name, members = archive[k % len(archive)]

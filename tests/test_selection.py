@@ -10,6 +10,7 @@ import pytest
 from fatenet import streams
 from fatenet.dynamics import apply_threshold, simulate
 from fatenet.neural_network import make_network
+from fatenet.problem import Problem
 from fatenet.selection import choose_final, final_candidates, rescore
 from fatenet.training import train
 from fatenet.utility_function import compute_hard_utility
@@ -40,9 +41,11 @@ def _direct_utility(config, flat, key, factor=1, substeps=1):
     """Hard U of one network on the re-scoring tissues at dt / factor, computed with ``simulate`` directly."""
     sim = config.simulation
     model = make_network(config.network)
-    final = simulate(lambda s, _=None: model.apply_flat(jnp.asarray(flat), s), key, sim.n_cells,
-                     config.evolution.rescore_replicates, sim.n_steps * factor, sim.dt / factor, sim.noise_strength,
-                     sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps)
+    problem = Problem.create(n_cells=sim.n_cells, n_steps=sim.n_steps * factor, dt=sim.dt / factor,
+                             noise_strength=sim.noise_strength, boundary=sim.boundary, ic_mean=sim.ic_mean,
+                             ic_spread=sim.ic_spread)
+    final = simulate(problem, lambda s, _=None: model.apply_flat(jnp.asarray(flat), s), key,
+                     config.evolution.rescore_replicates, substeps=substeps)
     return float(compute_hard_utility(apply_threshold(final))[0])
 
 
@@ -118,15 +121,17 @@ def test_flat_score_prefers_a_network_the_time_step_check_passes():
 
 
 def test_a_run_builds_its_pieces_once():
-    """The same settings share one Engine (network, settings, compiled programs); a second
-    re-scoring reuses the compiled program and gives the same numbers."""
+    """The same settings give one Problem; a second re-scoring, and one at another noise strength
+    (a traced number), reuse the compiled program; the same settings give the same numbers."""
     from fatenet.config import Config
-    from fatenet.engine import engine
+    from fatenet.selection import hard_utilities
 
     cfg = tiny_config(evolution={"rescore_replicates": 16})
+    assert Problem.from_config(Config.from_dict(cfg.to_dict())) is Problem.from_config(cfg)
     candidates = make_network(cfg.network).init_population(jax.random.PRNGKey(0), 3)
     first = rescore(cfg, candidates, 1, (1, 4))
-    programs = dict(engine(cfg)._programs)
-    assert engine(Config.from_dict(cfg.to_dict())) is engine(cfg)
+    compiled = hard_utilities._cache_size()
     np.testing.assert_array_equal(rescore(cfg, candidates, 1, (1, 4)), first)
-    assert engine(cfg)._programs == programs and len(programs) == 1
+    louder = rescore(cfg.replace({"simulation.noise_strength": 0.3}), candidates, 1, (1, 4))
+    assert hard_utilities._cache_size() == compiled
+    assert not np.array_equal(louder, first)

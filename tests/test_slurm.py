@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from conftest import SNAKEMAKE, copy_study, shared_tiny_study
 from fatenet import artifacts
@@ -156,24 +155,21 @@ def test_train_and_evaluate_jobs_ask_for_their_estimated_memory_and_time(builds)
     """The sbatch calls carry the cost model's mem_mb and runtime of the run (not a flat value)."""
     from snakemake.utils import validate
 
-    from fatenet.study import Study
+    from fatenet.study import Study, study_config
 
     folder, _, log = builds
-    config = yaml.safe_load((folder / "config.yaml").read_text())
-    for layer in ("workflow/presets/tiny.yaml", "one_run.yaml"):
-        for key, value in yaml.safe_load((folder / layer).read_text()).items():
-            config[key] = {**config[key], **value} if isinstance(value, dict) and key != "sweep" else value
+    config = study_config(folder / "workflow/presets/tiny.yaml", folder / "one_run.yaml", base=folder / "config.yaml")
     validate(config, str(folder / "workflow" / "schemas" / "config.schema.yaml"))
     costs = Study(config).costs[RUN]
     calls = re.findall(r"sbatch call: (.*)", log)
     assert calls, log[-4000:]
-    for job in ("train", "evaluate"):
-        mem_mb, minutes = costs.request(job)
+    requests = {job: costs.request(job) for job in ("train", "evaluate")}
+    assert requests["train"][0] != requests["evaluate"][0]  # each job its own estimate, not one flat request
+    for job, (mem_mb, minutes) in requests.items():
         asked = [call for call in calls if f"rule_{job}/" in call]
         assert asked, calls
         assert any(re.search(rf"--mem '?{mem_mb}'?( |$)", call) and re.search(rf" -t '?{minutes}'?( |$)", call)
                    for call in asked), (mem_mb, minutes, asked)
-    assert mem_mb != 4000  # not the old flat request
 
 
 def test_slurm_tables_match_the_local_run_byte_for_byte(builds):

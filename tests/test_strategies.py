@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from fatenet.config import STRATEGIES, EvolutionConfig
-from fatenet.strategies import ASK_TELL_STRATEGIES, make_strategy
-from fatenet.training import train
+from fatenet.strategies.ask_tell import ASK_TELL_STRATEGIES, make_strategy
+from fatenet.training import make_trainer, train
 from helpers import tiny_config
 
 
@@ -70,10 +70,13 @@ def test_every_strategy_trains_an_f_of_the_cells_own_state(name, architecture, n
 
 
 def test_every_strategy_name_has_a_trainer_and_a_settings_check():
-    from fatenet.config import STRATEGIES
-    from fatenet.strategies import SETTINGS_CHECKS, TRAINERS
+    from fatenet.config import STRATEGY_CHECKS
 
-    assert list(TRAINERS) == list(SETTINGS_CHECKS) == list(STRATEGIES)
+    assert set(STRATEGY_CHECKS) == set(STRATEGIES)
+    for name in STRATEGIES:
+        evolution = {"strategy": name, "population_size": 6}
+        trainer = make_trainer(tiny_config(evolution=evolution))
+        assert callable(trainer.init) and callable(trainer.step), name
 
 
 def test_a_strategy_checks_only_the_settings_it_reads():

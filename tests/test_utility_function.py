@@ -1,4 +1,4 @@
-"""Utilities against hand-computed entropies (the README's worked values and small cases)."""
+"""Utilities against hand-computed entropies (docs/model.md's worked values and small cases)."""
 
 import itertools
 import math

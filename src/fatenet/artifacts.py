@@ -3,7 +3,7 @@
 A study writes below ``results/``::
 
     runs/<run>/params.npz, params.json       the chosen network (flat float32 vector) + its Sidecar
-    runs/<run>/history.parquet, training.png one row per generation (training.HISTORY_COLUMNS)
+    runs/<run>/history.parquet, training.png one row per generation (HISTORY_COLUMNS)
     runs/<run>/metrics.parquet ...           the evaluation's tables and figures (EVALUATE_FILES)
     runs/<run>/checkpoint.npz                a training job's state while it runs
     summary.parquet, summary.csv             one row per run (summary_row)
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dynamics import DT_REFINEMENTS
+from .constants import DT_REFINEMENTS
 
 RESULTS = "results"
 RUNS = "runs"
@@ -78,6 +78,26 @@ def benchmark_file(rule: str, run: str, results: str | os.PathLike = RESULTS) ->
     return Path(results) / "benchmarks" / rule / f"{run}.tsv"
 
 
+# --- the tables' columns ------------------------------------------------------------------------
+HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
+                   "best_ever_fitness", "n_invalid")
+"""history.parquet: one row per generation (``training``)."""
+METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep",
+                  "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1",
+                  "zero_crossing", "lateral_inhibition", "train_fitness", "fresh_fitness", "fitness_gap",
+                  "utility_bound", "utility_fine_dt", "utility_finest_dt", "dt_sensitive", "utility_normalized")
+"""metrics.parquet: one row per network (``evaluation``), in this order."""
+SUMMARY_METRIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c != "network")
+"""The trained network's metrics copied into each run's summary row."""
+SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
+                     "rescore_score", "chosen")
+"""The final candidates in params.json (``selection``): rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16
+(robust and flat); rescore_score: what is maximised."""
+RESTART_COLUMNS = ("restart", "start_class", "kept")
+"""A run's restarts in params.json: where each started (screening.class_starts; "" when not by class) and
+whether it trained on after the exploration phase (always true without one)."""
+
+
 # --- time steps: the evaluation's and the final choice's checks at dt / 4 and dt / 16 ----------
 DT_COLUMNS = dict(zip(("utility_fine_dt", "utility_finest_dt"), DT_REFINEMENTS, strict=True))
 """metrics.parquet's columns of U re-simulated with dt divided by each refinement factor."""
@@ -104,8 +124,8 @@ class Sidecar:
     n_params: int
     best_fitness: float  # the best training score of the run
     chosen_train_fitness: float  # the training score of the network chosen (NaN -> null: never scored)
-    selection: list = field(default_factory=list)  # the final candidates (selection.SELECTION_COLUMNS)
-    restarts: list | None = None  # one row per restart (training.RESTART_COLUMNS)
+    selection: list = field(default_factory=list)  # the final candidates (SELECTION_COLUMNS)
+    restarts: list | None = None  # one row per restart (RESTART_COLUMNS)
     versions: dict = field(default_factory=dict)  # io.package_versions()
     platform: dict = field(default_factory=dict)  # portability.describe()
 

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import zipfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +25,16 @@ import jax
 import numpy as np
 
 from . import portability
-from .io import write_npz
+from .io import package_versions, write_npz
 
 _IDENTITY = "identity_json"
 _GENERATION = "generation"
-_VERSIONED = ("fatenet", "jax", "jaxlib", "evosax")
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in _VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def identity(config_dict: dict, seed: int) -> str:
-    """What a checkpoint must match to be resumed: the training settings, seed and package versions."""
-    return json.dumps({"config": config_dict, "seed": int(seed), "versions": _versions(),
+    """What a checkpoint must match to be resumed: the training settings, seed, the versions of the
+    packages that compute the numbers (``io.package_versions``) and the instruction-set pin."""
+    return json.dumps({"config": config_dict, "seed": int(seed), "versions": package_versions(),
                        "platform": portability.describe()}, sort_keys=True)
 
 

@@ -157,8 +157,8 @@ def _table(args: argparse.Namespace) -> int:
     finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE])
     header = [*keys, "runs", f"U at {finest} mean [95% CI]", f"U at {finest} per seed", "U at dt", "dt_sensitive",
               "alternating", "train - fresh", "min / run"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print(_markdown_row(header))
+    print(_markdown_rule(header))
     groups = summary.groupby(keys, sort=False) if keys else [((), summary)]
     for values, group in groups:
         values = values if isinstance(values, tuple) else (values,)
@@ -167,7 +167,7 @@ def _table(args: argparse.Namespace) -> int:
                  ", ".join(f"{u:.3f}" for u in group[artifacts.HEADLINE]), f"{group['utility'].mean():.3f}",
                  f"{int(group['dt_sensitive'].sum())} of {len(group)}", f"{group['alternating_share'].mean():.2f}",
                  f"{group['fitness_gap'].mean():+.3f}", f"{group['wall_s'].mean() / 60:.1f}"]
-        print("| " + " | ".join(cells) + " |")
+        print(_markdown_row(cells))
     return 0
 
 
@@ -194,8 +194,8 @@ def _search(args: argparse.Namespace) -> int:
     finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE])
     header = [*keys, "runs", "restarts (trained to the end)", "restart success", f"best U at {finest}",
               "runs that miss it", "best restart started from"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print(_markdown_row(header))
+    print(_markdown_rule(header))
     groups = summary.groupby(keys, sort=False) if keys else [((), summary)]
     for values, group in groups:
         values = values if isinstance(values, tuple) else (values,)
@@ -212,52 +212,36 @@ def _search(args: argparse.Namespace) -> int:
                  f"{stats['successes']} of {stats['restarts']} ({stats['success_rate']:.2f})", f"{stats['best']:.3f}",
                  f"{stats['misses']} of {stats['runs']} ({stats['miss_rate']:.2f})",
                  ", ".join(f"{name} x{n}" for name, n in winners.most_common()) or "-"]
-        print("| " + " | ".join(cells) + " |")
+        print(_markdown_row(cells))
     return 0
 
 
 def _cost(args: argparse.Namespace) -> int:
     """One row per sweep point of the study (``config.yaml`` in this folder if there is one, with
     each CONFIG layered over it as ``--configfile`` does): ``fatenet.cost``'s estimates."""
-    from dataclasses import fields
-
-    import yaml
-
     from . import cost
-    from .study import Study, StudySettings
+    from .study import Study, study_config
 
     if args.calibrate:
-        measured = cost.calibrate()
+        from .training import seconds_per_generation
+
+        measured = cost.calibrate(seconds_per_generation)
         print("this machine's cell-steps per second: " + ", ".join(f"{k} {v:.3g}" for k, v in measured.items())
               + f" (kept in {cost.rate_file()})")
-    study: dict = {}
-    for path in ([Path("config.yaml")] if Path("config.yaml").is_file() else []) + [Path(p) for p in args.configs]:
-        if not path.is_file():
-            raise FileNotFoundError(f"no study config at {path}")
-        study = _layered(study, yaml.safe_load(path.read_text()) or {})
-    for spec in fields(StudySettings):
-        study.setdefault(spec.name, list(spec.default) if isinstance(spec.default, tuple) else spec.default)
-    built = Study(study)
+    built = Study(study_config(*args.configs))
     rate = cost.rates()
     print("rates (cell-steps/s): " + ", ".join(f"{k} {v:.3g}" for k, v in rate.items())
           + ("" if cost.rate_file().is_file() else " (defaults: `fatenet cost --calibrate` measures this machine)"))
-    print("| sweep point | runs | train peak MB | train time | evaluate peak MB | evaluate time | "
-          "train cell-steps | asks mem_mb / runtime (train) |")
-    print("|---|---|---|---|---|---|---|---|")
+    header = ["sweep point", "runs", "train peak MB", "train time", "evaluate peak MB", "evaluate time",
+              "train cell-steps", "asks mem_mb / runtime (train)"]
+    print(_markdown_row(header))
+    print(_markdown_rule(header))
     for point, runs in built.points.items():
         c = built.costs[runs[0].run]
         mem, minutes = c.request("train")
-        print(f"| {point} | {len(runs)} | {c.train_mb:,.0f} | {duration(c.train_s)} | {c.evaluate_mb:,.0f} | "
-              f"{duration(c.evaluate_s)} | {c.train_cell_steps:.2e} | {mem} / {minutes} min |")
+        print(_markdown_row([point, len(runs), f"{c.train_mb:,.0f}", duration(c.train_s), f"{c.evaluate_mb:,.0f}",
+                             duration(c.evaluate_s), f"{c.train_cell_steps:.2e}", f"{mem} / {minutes} min"]))
     return 0
-
-
-def _layered(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _layered(out[key], value) if both else value
-    return out
 
 
 def atlas_table(summary, param: str = "simulation.n_cells"):
@@ -297,11 +281,12 @@ def _atlas(args: argparse.Namespace) -> int:
 
     finest = artifacts.dt_label(artifacts.DT_COLUMNS[artifacts.HEADLINE])
     print(f"U at {finest}, the best of {int(table['seeds'].max())} seed(s), with the best run's most frequent pattern")
-    print("| " + " | ".join([args.param.rsplit(".", 1)[-1], "exact bound", *models]) + " |")
-    print("|" + "---|" * (len(models) + 2))
+    header = [args.param.rsplit(".", 1)[-1], "exact bound", *models]
+    print(_markdown_row(header))
+    print(_markdown_rule(header))
     for value, rows in table.groupby(args.param, sort=True):
         cells = {r["model"]: f"{r['best']:.3f} ({top_pattern(r['best_run'])})" for _, r in rows.iterrows()}
-        print(f"| {value} | {rows['bound'].iloc[0]:.3f} | " + " | ".join(cells.get(m, "-") for m in models) + " |")
+        print(_markdown_row([value, f"{rows['bound'].iloc[0]:.3f}", *(cells.get(m, "-") for m in models)]))
     if args.figure:
         from .plots import plot_atlas
 
@@ -362,6 +347,16 @@ def _parser() -> argparse.ArgumentParser:
                       help="first measure this machine's simulation rate (a minute) and keep it")
     cost.set_defaults(handler=_cost)
     return parser
+
+
+def _markdown_row(cells) -> str:
+    """One row of a Markdown table: ``| a | b |``."""
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _markdown_rule(header) -> str:
+    """The line under a Markdown table's header: ``|---|---|``."""
+    return "|" + "---|" * len(header)
 
 
 def _number(value) -> str:

@@ -1,7 +1,7 @@
 """Settings of a fatenet run: the one home of defaults and of the rules for valid values.
 
-Five frozen sections mirror the study's ``config.yaml`` (the model they describe is in the
-README, "The model")::
+Five frozen sections mirror the study's ``config.yaml`` (the model they describe is in
+docs/model.md)::
 
     simulation: tissue and stochastic dynamics
     network:    the regulatory function f(s, sbar)
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -46,6 +46,20 @@ def fail(key: str, value: Any, allowed: str) -> None:
     raise ConfigError(f"invalid setting {key} = {value!r}: {allowed}")
 
 
+STRATEGY_CHECKS: dict[str, Callable[[Config], None]] = {}
+"""``evolution.strategy`` -> the check of the settings that strategy reads, registered by the
+strategies (``strategy_check``; ``fatenet.strategies.requirements``); ``Config`` runs it."""
+
+
+def strategy_check(*names: str):
+    """Register the decorated ``check(config)`` as the settings check of the strategies ``names``."""
+    def register(check: Callable[[Config], None]) -> Callable[[Config], None]:
+        for name in names:
+            if name not in STRATEGIES:
+                raise ValueError(f"no strategy {name!r} to register a check for; strategies: " + ", ".join(STRATEGIES))
+            STRATEGY_CHECKS[name] = check
+        return check
+    return register
 
 
 def _is_number(value: Any) -> bool:
@@ -152,7 +166,7 @@ class _Section:
 
 @dataclass(frozen=True)
 class SimulationConfig(_Section):
-    """A row of ``n_cells`` cells integrated by Euler-Maruyama (README, "The model")."""
+    """A row of ``n_cells`` cells integrated by Euler-Maruyama (docs/model.md)."""
 
     SECTION = "simulation"
     DESCRIPTION = "tissue and stochastic dynamics"
@@ -189,7 +203,7 @@ class SimulationConfig(_Section):
 
 @dataclass(frozen=True)
 class NetworkConfig(_Section):
-    """The regulatory function f: (s,) sbar -> ds/dt (README, "The model").
+    """The regulatory function f: (s,) sbar -> ds/dt (docs/model.md).
 
     ``inputs``: ``[sbar]`` (the seed's: the neighbours' mean alone) or ``[s, sbar]`` (the cell's
     own state too). ``architecture: mlp`` (the seed's) is a Flax MLP with ``hidden_dims`` and
@@ -243,7 +257,7 @@ class NetworkConfig(_Section):
 
 @dataclass(frozen=True)
 class EvolutionConfig(_Section):
-    """The optimiser and the fitness it maximises (README, "The model").
+    """The optimiser and the fitness it maximises (docs/model.md).
 
     ``strategy: gradient`` takes one Adam step of size ``learning_rate`` per generation on a
     score-function gradient estimated from ``population_size`` batches of replicates (see
@@ -394,7 +408,7 @@ class EvaluationConfig(_Section):
 
 @dataclass(frozen=True)
 class FatesConfig(_Section):
-    """How a cell's final state becomes its fate (README, "The model").
+    """How a cell's final state becomes its fate (docs/model.md).
 
     ``thresholds`` t_1 < ... < t_{Z-1} give Z fates: a cell's fate is the number of thresholds at
     or below its state (one threshold, the default 0.5: fate 1 where s >= 0.5). U is in bits per
@@ -448,14 +462,11 @@ class Config:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     def __post_init__(self) -> None:
-        # each strategy checks the settings it reads, in its own file (imported here, not at the
-        # top: the strategies build on this module)
-        from .strategies import check_settings
-
         if self.evolution.f_table_points and self.network.inputs != ("sbar",):
             fail("evolution.f_table_points", self.evolution.f_table_points,
                  "must be 0 with network.inputs [s, sbar] (the table is of f(sbar) alone)")
-        check_settings(self)
+        # each strategy's check of the settings it reads, registered by the strategies
+        STRATEGY_CHECKS[self.evolution.strategy](self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None = None, *, ignore: tuple[str, ...] = ()) -> Config:

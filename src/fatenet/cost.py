@@ -15,7 +15,7 @@ dt / k step counted k times), divided by this machine's rate (``calibrate``: one
 generation per architecture, kept in ``rate_file()``; without it ``DEFAULT_RATE``), plus a
 fixed start-up (imports, compiling).
 
-Both were fitted on this project's 2-core machine (README, "How big a study fits", with the
+Both were fitted on a 2-core AMD EPYC VM (docs/clusters.md, "How big a study fits", with the
 table of estimates against measured peak RSS and wall time); ``Study`` refuses a run whose
 estimated peak exceeds the memory allowed (study key ``max_memory_mb``, 0: this machine's) and
 the rules ask SLURM for ``mem_mb`` and ``runtime`` from these estimates.
@@ -26,16 +26,18 @@ from __future__ import annotations
 import json
 import os
 import platform
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .config import Config
-from .dynamics import DT_REFINEMENTS
-from .evaluation import DT_CHECK_MAX_REPLICATES, KYMOGRAPH_REPLICATES
-from .screening import SCREEN_CHUNK
-from .selection import TIME_STEP_CHOICES
-from .strategies.gradient import SCORE_GRID_POINTS
+from .constants import (
+    DT_CHECK_MAX_REPLICATES,
+    DT_REFINEMENTS,
+    KYMOGRAPH_REPLICATES,
+    SCORE_GRID_POINTS,
+    SCREEN_CHUNK,
+    TIME_STEP_CHOICES,
+)
 
 BASE_MB = {"train": 750.0, "evaluate": 650.0}
 """The fixed part of a job's peak RSS (MB): the interpreter and its libraries, before any tissue."""
@@ -49,7 +51,7 @@ STARTUP_S = {"train": 20.0, "evaluate": 15.0, "evaluate mlp": 25.0}
 an MLP's evaluation compiles six larger programs."""
 DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8, "lateral_inhibition": 3.5e8, "mlp (s, sbar)": 1.3e8,
                 "piecewise_linear (s, sbar)": 1.2e8}
-"""Cell-steps per second on this project's 2-core machine (one job per core), by ``rate_key``, used
+"""Cell-steps per second on a 2-core AMD EPYC VM (one job per core), by ``rate_key``, used
 until ``fatenet cost --calibrate`` has measured this machine (the f(s, sbar) rates: one
 generation each, 8 cells, reflect, 9 x 9 knots, measured beside the 17-knot f(sbar))."""
 
@@ -219,38 +221,24 @@ def machine_memory_mb() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
 
 
-def seconds_per_generation(config: Config, repeats: int) -> float:
-    """Median wall time of one training generation of ``config`` over ``repeats`` calls, after
-    a first call that compiles."""
-    import statistics
-
-    import jax
-
-    from .training import make_generation_step
-
-    init, step, *_ = make_generation_step(config)
-    state, out = step(init([0]))  # warm-up: compiles
-    jax.block_until_ready((state, out))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        state, out = step(state)
-        jax.block_until_ready((state, out))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def calibration_config(key: str) -> Config:
+    """The mid-size run whose generation ``calibrate`` times for the ``DEFAULT_RATE`` entry ``key``."""
+    architecture = key.split()[0]
+    inputs = ["s", "sbar"] if architecture == "lateral_inhibition" or "(s, sbar)" in key else ["sbar"]
+    return Config.from_dict({"simulation": {"n_replicates": 64},
+                             "network": {"architecture": architecture, "inputs": inputs,
+                                         "n_knots": 9 if len(inputs) == 2 else 17},
+                             "evolution": {"population_size": 12, "strategy": "cma_es"}})
 
 
-def calibrate(repeats: int = 3) -> dict[str, float]:
-    """Measure this machine's cell-steps per second for each architecture (one generation of a
-    mid-size run, median of ``repeats`` after a compiling one) and keep them in ``rate_file()``."""
+def calibrate(seconds_per_generation, repeats: int = 3) -> dict[str, float]:
+    """Measure this machine's cell-steps per second for each architecture (one generation of
+    ``calibration_config``, median of ``repeats`` after a compiling one, timed by
+    ``seconds_per_generation(config, repeats)``: ``training.seconds_per_generation``) and keep
+    them in ``rate_file()``."""
     measured = {}
     for key in DEFAULT_RATE:
-        architecture = key.split()[0]
-        inputs = ["s", "sbar"] if architecture == "lateral_inhibition" or "(s, sbar)" in key else ["sbar"]
-        config = Config.from_dict({"simulation": {"n_replicates": 64},
-                                   "network": {"architecture": architecture, "inputs": inputs, "n_knots": 9
-                                               if len(inputs) == 2 else 17},
-                                   "evolution": {"population_size": 12, "strategy": "cma_es"}})
+        config = calibration_config(key)
         sim = config.simulation
         cell_steps = config.evolution.population_size * sim.n_replicates * sim.n_cells * sim.n_steps
         measured[key] = cell_steps / seconds_per_generation(config, repeats)

@@ -1,6 +1,6 @@
-"""Stochastic tissue dynamics (README, "The model").
+"""Stochastic tissue dynamics: ``simulate(problem, f, key)``, the Euler-Maruyama integrator (XLA).
 
-A row of ``n_cells`` cells. Every step, every cell:
+A row of ``n_cells`` cells (the model's settings are a ``problem.Problem``). Every step, every cell:
 
     s <- bound(s + f(sbar, s) * dt + noise_strength * sqrt(dt) * xi),   xi ~ N(0, 1)
 
@@ -18,6 +18,9 @@ key, the time step and the cell element (``replicate * n_cells + cell``), so the
 gives the same trajectory whether one network or a whole population is simulated, and
 however many steps are drawn at once (``noise.step_normals``; tested against ``simulate``).
 
+``simulate`` is the one entry point to the integration: a second implementation (a fused GPU
+kernel) or a model with another state layout goes behind it, chosen by the Problem.
+
 ``simulate`` holds the states cells-first, ``(n_cells, n_replicates)``, while it integrates:
 the neighbour average then moves whole rows of replicates, which vector units process far
 faster than rows of 7 cells, and each step's normals are drawn inside the step, where they
@@ -27,7 +30,6 @@ on ``(n_replicates, n_cells)``), bit for bit (tested).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import jax
@@ -35,17 +37,18 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 
-from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS, STATE_BOUNDS, SimulationConfig
+from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS, STATE_BOUNDS
 from .coupling import coupled_cells
+from .fates import apply_threshold, soft_threshold
 from .noise import MAX_ELEMENTS, bits_at_step, element_words, gaussian_noise, normals_from_bits, stream_seed, uniforms
-
-DT_REFINEMENTS = (4, 16)
-"""The time-step check: a result is re-simulated with dt divided by each of these (same t_final)."""
-DT_TOLERANCE = 0.03
-"""A U that moves by more than this (bits per cell) under a refinement is the integrator's, not the model's."""
+from .problem import Problem
 
 RegulatoryFunction = Callable[[jax.Array, jax.Array], jax.Array]
 """``f(sbar, s)`` -> ds/dt, elementwise."""
+
+__all__ = ["RegulatoryFunction", "apply_threshold", "bound_states", "drift", "euler_maruyama_step", "initial_states",
+           "neighbour_average", "noisy_update", "pin_boundary", "run_multiple_replicates", "simulate",
+           "simulate_time_steps", "soft_threshold"]
 
 
 def check_boundary(boundary: str) -> None:
@@ -55,18 +58,6 @@ def check_boundary(boundary: str) -> None:
 def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"invalid {name} {value!r}: must be one of " + ", ".join(allowed))
-
-
-def rules(sim: SimulationConfig) -> dict[str, str]:
-    """The static model choices of ``sim`` as ``simulate``'s keywords: coupling, coupling_weights, state_bounds,
-    initial_condition."""
-    return {"coupling": sim.coupling, "coupling_weights": sim.coupling_weights, "state_bounds": sim.state_bounds,
-            "initial_condition": sim.initial_condition}
-
-
-def refined(sim: SimulationConfig, factor: int) -> SimulationConfig:
-    """``sim`` with the time step divided by ``factor`` (same simulated time)."""
-    return dataclasses.replace(sim, dt=sim.dt / factor)
 
 
 def neighbour_average(s: jax.Array, boundary: str = "open", axis: int = -1, coupling: str = "nearest",
@@ -126,11 +117,10 @@ def _coupled_sum(x: jax.Array, boundary: str, axis: int, coupling: str) -> jax.A
     return sum(lax.slice_in_dim(padded, reach + d, reach + d + n, axis=axis) for d in offsets)
 
 
-def drift(s: jax.Array, f: RegulatoryFunction, dt: float, boundary: str = "open",
-          axis: int = -1, coupling: str = "nearest", weights: str = "mean") -> tuple[jax.Array, jax.Array]:
+def drift(problem: Problem, s: jax.Array, f: RegulatoryFunction, axis: int = -1) -> tuple[jax.Array, jax.Array]:
     """``(sbar, s + f(sbar, s) * dt)``: the coupled cells' means and the deterministic part of a step."""
-    sbar = neighbour_average(s, boundary, axis, coupling, weights)
-    return sbar, s + f(sbar, s) * dt
+    sbar = neighbour_average(s, problem.boundary, axis, problem.coupling, problem.coupling_weights)
+    return sbar, s + f(sbar, s) * problem.dt
 
 
 def pin_boundary(s: jax.Array, boundary: str, axis: int = -1) -> jax.Array:
@@ -148,36 +138,39 @@ def bound_states(y: jax.Array, state_bounds: str = "clip") -> jax.Array:
     return jnp.abs(y) if state_bounds == "reflect" else jnp.clip(y, 0.0, 1.0)
 
 
-def noisy_update(mean: jax.Array, xi: jax.Array, dt: float, noise_strength: float,
-                 boundary: str = "open", axis: int = -1, state_bounds: str = "clip") -> jax.Array:
+def noisy_update(problem: Problem, mean: jax.Array, xi: jax.Array, axis: int = -1) -> jax.Array:
     """``bound(mean + noise_strength * sqrt(dt) * xi)`` (``bound_states``), then the fixed boundary's pinning."""
-    return pin_boundary(bound_states(mean + (noise_strength * jnp.sqrt(dt)) * xi, state_bounds), boundary, axis)
+    y = mean + (problem.noise_strength * jnp.sqrt(problem.dt)) * xi
+    return pin_boundary(bound_states(y, problem.state_bounds), problem.boundary, axis)
 
 
-def euler_maruyama_step(s: jax.Array, xi: jax.Array, f: RegulatoryFunction, dt: float,
-                        noise_strength: float, boundary: str = "open", axis: int = -1, *, coupling: str = "nearest",
-                        coupling_weights: str = "mean", state_bounds: str = "clip") -> jax.Array:
+def euler_maruyama_step(problem: Problem, s: jax.Array, xi: jax.Array, f: RegulatoryFunction,
+                        axis: int = -1) -> jax.Array:
     """One step for every cell (cells along ``axis``); ``xi`` holds standard normals of the shape of ``s``."""
-    mean = drift(s, f, dt, boundary, axis, coupling, coupling_weights)[1]
-    return noisy_update(mean, xi, dt, noise_strength, boundary, axis, state_bounds)
+    return noisy_update(problem, drift(problem, s, f, axis)[1], xi, axis)
 
 
-def initial_states(key: jax.Array, shape: tuple[int, ...], ic_mean: float = 0.5,
-                   ic_spread: float = 0.1, initial_condition: str = "uniform") -> jax.Array:
+def initial_states(problem: Problem, key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
     """``uniform``: i.i.d. states on [ic_mean - ic_spread, ic_mean + ic_spread] (``noise.uniforms``);
     ``half_normal``: |N(0, ic_spread^2)| (``noise.gaussian_noise``; ic_spread 0 gives zeros)."""
-    _check("initial_condition", initial_condition, INITIAL_CONDITIONS)
-    if initial_condition == "half_normal":
-        return jnp.abs(ic_spread * gaussian_noise(key, shape))
-    return (ic_mean - ic_spread) + (2.0 * ic_spread) * uniforms(key, shape).reshape(shape)
+    _check("initial_condition", problem.initial_condition, INITIAL_CONDITIONS)
+    if problem.initial_condition == "half_normal":
+        return jnp.abs(problem.ic_spread * gaussian_noise(key, shape))
+    return (problem.ic_mean - problem.ic_spread) + (2.0 * problem.ic_spread) * uniforms(key, shape).reshape(shape)
 
 
-def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
-             dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
-             ic_spread: float = 0.1, return_trajectory: bool = False, substeps: int = 1, observe=None, *,
-             coupling: str = "nearest", coupling_weights: str = "mean", state_bounds: str = "clip",
-             initial_condition: str = "uniform"):
-    """Integrate ``n_replicates`` independent tissues for ``n_steps`` steps.
+def _regulatory_function(problem: Problem, f) -> RegulatoryFunction:
+    """``f`` itself if it is callable, else the problem's network with the flat parameters ``f``."""
+    return f if callable(f) else problem.regulatory_function(f)
+
+
+def simulate(problem: Problem, f, key: jax.Array, n_replicates: int | None = None, *,
+             return_trajectory: bool = False, substeps: int = 1, observe=None):
+    """Integrate ``n_replicates`` (default ``problem.n_replicates``) independent tissues for
+    ``problem.n_steps`` steps of ``problem.dt``.
+
+    ``f`` is the regulatory function: the flat parameter vector of ``problem.network``, or any
+    callable ``f(sbar, s=None)`` (an approximation of it, or a function of one's own).
 
     Returns the final states ``(n_replicates, n_cells)``, or ``(final, trajectory)`` with the
     trajectory ``(n_steps + 1, n_replicates, n_cells)`` (initial state first) when
@@ -186,29 +179,27 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
 
     ``substeps`` = m > 1 drives step ``t`` by the Brownian increment of ``m`` finer steps:
     ``xi = (xi_{t m} + ... + xi_{t m + m - 1}) / sqrt(m)`` from the stream. Then the same key
-    with ``n_steps * m`` steps of ``dt / m`` and ``substeps=1`` integrates the same noise path
-    (the same tissues) at a finer time step: a pair whose difference is the integrator's alone
-    (``simulate_time_steps`` runs such pairs in one scan).
+    with ``problem.refined(m)`` and ``substeps=1`` integrates the same noise path (the same
+    tissues) at a finer time step: a pair whose difference is the integrator's alone
+    (``simulate_time_steps`` runs such pairs).
 
     ``observe = (start, update)`` follows the paths as they are integrated (the gradient trainer's
     score): ``extra = start(s0)`` from the initial states ``(n_replicates, n_cells)``, then every
-    step ``extra = update(extra, sbar, mean, xi)`` with the step's neighbour averages, drift means
-    ``s + f(sbar, s) dt`` and standard normals, cells-first ``(n_cells, n_replicates)``, and the
-    states the step started from (``update(extra, sbar, mean, xi, s)``); the call then returns
-    ``(final, extra)``. The paths are the same with or without it.
-
-    ``coupling``, ``coupling_weights`` (``neighbour_average``'s ``weights``), ``state_bounds`` and
-    ``initial_condition``: the model's static choices (module doc; ``rules(sim)`` gives them from a
-    config).
+    step ``extra = update(extra, sbar, mean, xi, s)`` with the step's neighbour averages, drift means
+    ``s + f(sbar, s) dt``, standard normals and the states the step started from, cells-first
+    ``(n_cells, n_replicates)``; the call then returns ``(final, extra)``. The paths are the same
+    with or without it.
     """
-    check_boundary(boundary)
-    n_steps, n_cells, n_replicates = int(n_steps), int(n_cells), int(n_replicates)
+    check_boundary(problem.boundary)
+    rhs = _regulatory_function(problem, f)
+    n_steps, n_cells = int(problem.n_steps), int(problem.n_cells)
+    n_replicates = int(problem.n_replicates if n_replicates is None else n_replicates)
     shape = (n_replicates, n_cells)
     if n_cells * n_replicates >= MAX_ELEMENTS:
         raise ValueError(f"a time step of {n_cells * n_replicates} cell elements exceeds the stream's counter "
                          f"({MAX_ELEMENTS})")
     k_init, k_noise = random.split(key)
-    s0 = initial_states(k_init, shape, ic_mean, ic_spread, initial_condition)
+    s0 = initial_states(problem, k_init, shape)
     seed = stream_seed(k_noise)
     # element r * n_cells + c of the stream, laid out cells-first like the states
     replicate, cell = lax.iota(jnp.uint32, n_replicates)[None, :], lax.iota(jnp.uint32, n_cells)[:, None]
@@ -234,17 +225,14 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
         def observed(carry, t):
             s, extra = carry
             xi = normals(t)
-            sbar, mean = drift(s, f, dt, boundary, 0, coupling, coupling_weights)
-            return (noisy_update(mean, xi, dt, noise_strength, boundary, 0, state_bounds),
-                    update(extra, sbar, mean, xi, s)), None
+            sbar, mean = drift(problem, s, rhs, 0)
+            return (noisy_update(problem, mean, xi, 0), update(extra, sbar, mean, xi, s)), None
 
         (s, extra), _ = lax.scan(observed, (s0.T, start(s0)), lax.iota(jnp.uint32, n_steps))
         return s.T, extra
 
     def step(s, t):
-        xi = normals(t)
-        s = euler_maruyama_step(s, xi, f, dt, noise_strength, boundary, 0, coupling=coupling,
-                                coupling_weights=coupling_weights, state_bounds=state_bounds)
+        s = euler_maruyama_step(problem, s, normals(t), rhs, 0)
         return s, (s.T if return_trajectory else None)
 
     s, traj = lax.scan(step, s0.T, lax.iota(jnp.uint32, n_steps))
@@ -253,24 +241,24 @@ def simulate(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: 
     return s.T
 
 
-def simulate_time_steps(f: RegulatoryFunction, key: jax.Array, n_cells: int, n_replicates: int, n_steps: int,
-                        dt: float, noise_strength: float, boundary: str = "open", ic_mean: float = 0.5,
-                        ic_spread: float = 0.1, factors: tuple[int, ...] = (1,), **model_rules) -> list[jax.Array]:
-    """The same tissues integrated with ``dt / k`` for every factor ``k``: final states, one per factor.
+def simulate_time_steps(problem: Problem, f, key: jax.Array, factors: tuple[int, ...] | None = None,
+                        n_replicates: int | None = None) -> list[jax.Array]:
+    """The same tissues integrated with ``dt / k`` for every factor ``k`` (default
+    ``problem.dt_factors``): final states, one per factor.
 
-    Entry ``i`` is ``simulate(f, key, ..., n_steps * k, dt / k, ..., substeps=finest // k)`` for
+    Entry ``i`` is ``simulate(problem.refined(k), f, key, substeps=finest // k)`` for
     ``k = factors[i]`` and ``finest = max(factors)``: the same initial states and the same
-    Brownian path, resolved in steps of ``dt / finest``; ``model_rules``: ``simulate``'s
-    coupling, state_bounds and initial_condition. (One scan that advances all of them
+    Brownian path, resolved in steps of ``dt / finest``. (One scan that advances all of them
     together was tried: XLA's CPU code for several chained steps in one loop body was 2 to 25
     times slower than these separate scans.)
     """
-    factors = tuple(int(k) for k in factors)
+    factors = tuple(int(k) for k in (problem.dt_factors if factors is None else factors))
     finest = max(factors)
     if any(k < 1 or finest % k for k in factors):
         raise ValueError(f"invalid factors {factors!r}: integers >= 1 that divide the largest")
-    return [simulate(f, key, n_cells, n_replicates, n_steps * k, dt / k, noise_strength, boundary, ic_mean, ic_spread,
-                     substeps=finest // k, **model_rules) for k in factors]
+    rhs = _regulatory_function(problem, f)
+    return [simulate(problem.refined(k) if k != 1 else problem, rhs, key, n_replicates, substeps=finest // k)
+            for k in factors]
 
 
 def run_multiple_replicates(f: RegulatoryFunction, n_cells: int, n_replicates: int, n_steps: int,
@@ -278,17 +266,6 @@ def run_multiple_replicates(f: RegulatoryFunction, n_cells: int, n_replicates: i
                             ic_mean: float = 0.5, ic_spread: float = 0.1,
                             return_trajectory: bool = False):
     """The seed notebook's entry point: final states ``(n_replicates, n_cells)``."""
-    return simulate(f, key, n_cells, n_replicates, n_steps, dt, noise_strength, boundary,
-                    ic_mean, ic_spread, return_trajectory)
-
-
-def apply_threshold(states: jax.Array, threshold: float = 0.5) -> jax.Array:
-    """Fates ``1.0 if s >= threshold else 0.0``; the gradient passes straight through."""
-    hard = (states >= threshold).astype(states.dtype)
-    # hard + (s - s) is exactly hard in the forward pass, with derivative 1 in the backward pass.
-    return hard + (states - lax.stop_gradient(states))
-
-
-def soft_threshold(states: jax.Array, temperature: float = 0.05, threshold: float = 0.5) -> jax.Array:
-    """Sigmoid fates ``sigmoid((s - threshold) / temperature)``, differentiable everywhere."""
-    return jax.nn.sigmoid((states - threshold) / temperature)
+    problem = Problem.create(n_cells=n_cells, n_steps=n_steps, n_replicates=n_replicates, boundary=boundary,
+                             dt=dt, noise_strength=noise_strength, ic_mean=ic_mean, ic_spread=ic_spread)
+    return simulate(problem, f, key, return_trajectory=return_trajectory)

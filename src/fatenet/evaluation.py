@@ -44,25 +44,18 @@ import numpy as np
 import pandas as pd
 
 from . import artifacts, bounds, streams
-from .config import Config, FatesConfig, NetworkConfig, SimulationConfig
-from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, refined, rules, simulate
-from .engine import engine
-from .neural_network import LateralInhibition, Network, lateral_inhibition_target, make_network
+from .artifacts import METRIC_COLUMNS
+from .config import Config, FatesConfig, NetworkConfig
+from .constants import DT_CHECK_MAX_REPLICATES, DT_REFINEMENTS, DT_TOLERANCE, KYMOGRAPH_REPLICATES, KYMOGRAPH_TIMES
+from .dynamics import simulate
+from .neural_network import LateralInhibition, lateral_inhibition_target, make_network
+from .problem import Problem
 from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
 
 CURVE_POINTS = 201
 DT_CHECKS = artifacts.DT_COLUMNS
-"""The time-step check: metric column -> factor by which dt is divided (dynamics.DT_REFINEMENTS)."""
-DT_CHECK_MAX_REPLICATES = 10_000
-"""At most this many tissues per time-step check (they cost up to 16 times a normal simulation)."""
-KYMOGRAPH_REPLICATES = 4
-KYMOGRAPH_TIMES = 201
-METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "soft_utility", "s_pat", "s_rep",
-                  "s_rep_mm", "s_cf", "pi", "ci", "frac_fate1", "alternating_share", "n_distinct", "f0", "f05", "f1",
-                  "zero_crossing", "lateral_inhibition", "train_fitness", "fresh_fitness", "fitness_gap",
-                  "utility_bound", "utility_fine_dt", "utility_finest_dt", "dt_sensitive", "utility_normalized")
-"""The columns of ``metrics``, in order (one row per network)."""
+"""The time-step check: metric column -> factor by which dt is divided (constants.DT_REFINEMENTS)."""
 
 
 @dataclass(frozen=True)
@@ -74,26 +67,23 @@ class Evaluation:
     kymographs: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-@partial(jax.jit, static_argnames=("model", "sim", "n_replicates", "substeps"))
-def simulate_patterns(model: Network, sim: SimulationConfig, flat: jax.Array, key: jax.Array,
-                      n_replicates: int, substeps: int = 1) -> jax.Array:
+@partial(jax.jit, static_argnames=("n_replicates", "substeps"))
+def simulate_patterns(problem: Problem, flat: jax.Array, key: jax.Array, n_replicates: int,
+                      substeps: int = 1) -> jax.Array:
     """Hard fate patterns (n_replicates, n_cells) of the network ``flat`` (``substeps``: ``simulate``'s)."""
-    params = model.unflatten(flat)
-    final = simulate(lambda sbar, s=None: model.apply(params, sbar, s), key, sim.n_cells, n_replicates, sim.n_steps,
-                     sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread, substeps=substeps,
-                     **rules(sim))
-    return model.fates(flat, final)
+    final = simulate(problem, flat, key, n_replicates, substeps=substeps)
+    return problem.network.fates(flat, final)
 
 
-def kymograph(model: Network, sim: SimulationConfig, flat: np.ndarray, key: jax.Array,
-              n_replicates: int = KYMOGRAPH_REPLICATES, n_times: int = KYMOGRAPH_TIMES, substeps: int = 1):
-    """``(times (T,), states (T, n_replicates, n_cells))``: the first replicates' states over time."""
-    params = model.unflatten(jnp.asarray(flat, jnp.float32))
-    _, traj = simulate(lambda sbar, s=None: model.apply(params, sbar, s), key, sim.n_cells, n_replicates,
-                       sim.n_steps, sim.dt, sim.noise_strength, sim.boundary, sim.ic_mean, sim.ic_spread,
-                       return_trajectory=True, substeps=substeps, **rules(sim))
-    index = np.unique(np.linspace(0, sim.n_steps, min(n_times, sim.n_steps + 1)).round().astype(int))
-    return index * sim.dt, np.asarray(traj)[index]
+def kymograph(problem: Problem, flat: np.ndarray, key: jax.Array, dt: float, n_replicates: int = KYMOGRAPH_REPLICATES,
+              n_times: int = KYMOGRAPH_TIMES, substeps: int = 1):
+    """``(times (T,), states (T, n_replicates, n_cells))``: the first replicates' states over time
+    (``dt``: the time step as configured, for the times)."""
+    _, traj = simulate(problem, jnp.asarray(flat, jnp.float32), key, n_replicates, return_trajectory=True,
+                       substeps=substeps)
+    n_steps = problem.n_steps
+    index = np.unique(np.linspace(0, n_steps, min(n_times, n_steps + 1)).round().astype(int))
+    return index * dt, np.asarray(traj)[index]
 
 
 def regulatory_curve(network: NetworkConfig, params, n_points: int = CURVE_POINTS,
@@ -166,7 +156,7 @@ def soft_utility(patterns: np.ndarray, bandwidth: float, n_fates: int = 2) -> fl
     return pooled - soft_pattern_entropy_of_counts(distinct, counts, bandwidth)
 
 
-def _network_metrics(config: Config, model: Network, flat: np.ndarray, patterns: np.ndarray) -> dict:
+def _network_metrics(config: Config, model, flat: np.ndarray, patterns: np.ndarray) -> dict:
     evo, z = config.evolution, model.n_fates
     row = {k: float(v) for k, v in information_decomposition(jnp.asarray(patterns), z).items()}
     row["n_distinct"] = int(row["n_distinct"])
@@ -199,7 +189,8 @@ def patterns_table(patterns: np.ndarray) -> pd.DataFrame:
 
 def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: float | None = None) -> Evaluation:
     """Fresh-replicate evaluation of ``params`` and of a random network; see the module doc."""
-    model = engine(config).model
+    problem = Problem.from_config(config)
+    model = problem.network
     sim, n_rep = config.simulation, config.evaluation.n_replicates
     flat = np.asarray(params, dtype=np.float32).reshape(-1)
     if flat.size != model.n_params:
@@ -216,7 +207,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     finest = max(DT_REFINEMENTS)
     for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
         substeps = finest if name == "trained" else 1  # the trained network's path is resolved at dt / 16
-        patterns = np.asarray(simulate_patterns(model, sim, jnp.asarray(net), k, n_rep, substeps)).astype(np.int8)
+        patterns = np.asarray(simulate_patterns(problem, jnp.asarray(net), k, n_rep, substeps)).astype(np.int8)
         row = {"network": name, **_network_metrics(config, model, net, patterns)}
         row["utility_ci_low"], row["utility_ci_high"] = bootstrap_utility_ci(patterns, int(seed))
         f_values = regulatory_curve(config.network, net, CURVE_POINTS, config.fates)["f"].to_numpy()
@@ -235,7 +226,7 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         table.insert(0, "network", name)
         tables.append(table)
         shown[name] = patterns[: config.evaluation.n_shown]
-        kymographs[name] = kymograph(model, sim, net, k, substeps=substeps)
+        kymographs[name] = kymograph(problem, net, k, sim.dt, substeps=substeps)
     curve["f_target"] = lateral_inhibition_target(sbar)
     metrics = pd.DataFrame(rows)[list(METRIC_COLUMNS)]
     return Evaluation(metrics=metrics, patterns=pd.concat(tables, ignore_index=True),
@@ -245,8 +236,8 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
 def fine_dt_utility(config: Config, params: np.ndarray, key: jax.Array, factor: int) -> float:
     """U of the network simulated with dt / ``factor`` on the tissues and Brownian paths of ``key``
     (the first ``DT_CHECK_MAX_REPLICATES``), resolved at dt / 16: the time-step check (module doc)."""
-    model = engine(config).model
+    problem = Problem.from_config(config)
     n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
-    patterns = simulate_patterns(model, refined(config.simulation, factor), jnp.asarray(params, jnp.float32), key,
-                                 n_rep, max(DT_REFINEMENTS) // factor)
-    return float(information_decomposition(patterns, model.n_fates)["utility"])
+    patterns = simulate_patterns(problem.refined(factor), jnp.asarray(params, jnp.float32), key, n_rep,
+                                 max(DT_REFINEMENTS) // factor)
+    return float(information_decomposition(patterns, problem.n_fates)["utility"])

@@ -1,14 +1,14 @@
 """The hot path: a whole population's fitness in one compiled call.
 
-``population (P, D)`` flat parameter vectors and one key per individual go in; every
-individual's replicates are simulated (population x replicates x cells advance together in
-one ``lax.scan`` over time) and scored by the soft or hard utility. The per-individual
-computation is exactly ``simulate`` + ``apply_threshold`` + the utility, so the vectorised
-result equals a loop over individuals with the same keys.
+``population_fitness(problem, population (P, D), keys (P,))``: every individual's replicates
+are simulated (population x replicates x cells advance together in one ``lax.scan`` over time)
+and scored by the problem's soft or hard utility. The per-individual computation is exactly
+``simulate`` + the fates + the utility, so the vectorised result equals a loop over
+individuals with the same keys.
 
-Settings that only change numbers (dt, noise, initial-condition range, bandwidth) are traced
-arguments, so a sweep over them reuses one compiled program; shapes, the boundary and the
-architecture are static.
+The problem is an argument: its physical numbers (dt, noise, initial-condition range,
+bandwidth) are traced, so a sweep over them reuses one compiled program; its static structure
+(shapes, the boundary, the architecture, the fitness kind and time-step factors) is compiled in.
 
 A network whose parameters, outputs or final states are not finite gets fitness ``-inf``:
 it never wins selection and never crashes a run.
@@ -22,27 +22,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .config import DT_RULES, FITNESSES, EvolutionConfig, SimulationConfig
-from .dynamics import rules, simulate_time_steps
-from .neural_network import Network, interpolate
+from .config import DT_RULES, FITNESSES
+from .dynamics import simulate_time_steps
+from .neural_network import interpolate
+from .problem import Problem
 from .utility_function import utility
 
 INVALID_FITNESS = -jnp.inf
-
-
-class FitnessSettings(NamedTuple):
-    """Traced (numeric) settings of a fitness evaluation."""
-
-    dt: jax.Array
-    noise_strength: jax.Array
-    ic_mean: jax.Array
-    ic_spread: jax.Array
-    bandwidth: jax.Array
-
-    @classmethod
-    def from_configs(cls, sim: SimulationConfig, evo: EvolutionConfig) -> FitnessSettings:
-        f32 = lambda v: jnp.asarray(v, jnp.float32)  # noqa: E731
-        return cls(f32(sim.dt), f32(sim.noise_strength), f32(sim.ic_mean), f32(sim.ic_spread), f32(evo.bandwidth))
 
 
 class FitnessResult(NamedTuple):
@@ -93,56 +79,62 @@ def combine_time_steps(u, factors: tuple[int, ...], rule: str):
     return jnp.min(u, axis=0)
 
 
-def individual_fitness(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array,
-                       key: jax.Array, settings: FitnessSettings, table_points: int = 0,
-                       dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst") -> FitnessResult:
-    """One individual's fitness from ``sim.n_replicates`` replicates driven by ``key``.
+def check_fitness(problem: Problem) -> None:
+    """Raise ValueError where the problem's fitness settings cannot be computed."""
+    if problem.fitness not in FITNESSES:
+        raise ValueError(f"invalid fitness {problem.fitness!r}: must be one of " + ", ".join(FITNESSES))
+    factors = problem.dt_factors
+    if not factors or any(k < 1 or max(factors) % k for k in factors):
+        raise ValueError(f"invalid dt_factors {factors!r}: integers >= 1 that divide the largest")
+    if problem.dt_rule not in DT_RULES or (problem.dt_rule == "extrapolated" and len(factors) != 2):
+        raise ValueError(f"invalid dt_rule {problem.dt_rule!r}: one of {', '.join(DT_RULES)} (extrapolated needs two "
+                         "factors)")
 
-    ``table_points`` > 0 simulates with the tabulated approximation of f (see ``tabulated``).
-    With several ``dt_factors`` (``evolution.fitness_dt_factors``, e.g. (1, 4)) the fitness is
-    the worst U of the same tissues integrated with dt divided by each factor
-    (``dynamics.simulate_time_steps``: the same initial states and Brownian path), with the
-    S_pat and S_rep of that worst one: an f whose U comes from
-    the integrator's step, not the model, scores what it keeps at the other step. With the
-    single factor 1 it is ``simulate`` at dt, as it always was. ``dt_rule: extrapolated`` (two
-    factors) scores the worse of U at the coarser step and the extrapolation of the two to
-    dt -> 0 (``extrapolate_to_zero_dt``): below the worst whenever the finer step loses, by
-    as much again, so the optimiser is pushed to an f whose U holds as dt shrinks.
+
+def individual_fitness(problem: Problem, flat: jax.Array, key: jax.Array) -> FitnessResult:
+    """One individual's fitness from ``problem.n_replicates`` replicates driven by ``key``.
+
+    ``problem.f_table_points`` > 0 simulates with the tabulated approximation of f (see
+    ``tabulated``). With several ``problem.dt_factors`` (``evolution.fitness_dt_factors``, e.g.
+    (1, 4)) the fitness is the worst U of the same tissues integrated with dt divided by each
+    factor (``dynamics.simulate_time_steps``: the same initial states and Brownian path), with the
+    S_pat and S_rep of that worst one: an f whose U comes from the integrator's step, not the
+    model, scores what it keeps at the other step. With the single factor 1 it is ``simulate`` at
+    dt. ``problem.dt_rule: extrapolated`` (two factors) scores the worse of U at the coarser step
+    and the extrapolation of the two to dt -> 0 (``extrapolate_to_zero_dt``): below the worst
+    whenever the finer step loses, by as much again, so the optimiser is pushed to an f whose U
+    holds as dt shrinks.
     """
-    params = model.unflatten(flat)
-    exact = lambda sbar, s=None: model.apply(params, sbar, s)  # noqa: E731
-    f = tabulated(exact, table_points) if table_points else exact
-    finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
-                                 settings.noise_strength, sim.boundary, settings.ic_mean, settings.ic_spread,
-                                 dt_factors, **rules(sim))
+    model = problem.network
+    exact = problem.regulatory_function(flat)
+    f = tabulated(exact, problem.f_table_points) if problem.f_table_points else exact
+    finals = simulate_time_steps(problem, f, key)
     scores, valid = [], is_valid(flat, exact, jnp.zeros(()))
     for final in finals:
-        scores.append(utility(model.fates(flat, final), kind, settings.bandwidth, model.n_fates))
+        scores.append(utility(model.fates(flat, final), problem.fitness, problem.bandwidth, model.n_fates))
         valid = valid & jnp.all(jnp.isfinite(final))
     u, s_pat, s_rep = (jnp.stack(parts) for parts in zip(*scores, strict=True))
     worst = jnp.argmin(jnp.where(jnp.isfinite(u), u, -jnp.inf))
-    u = combine_time_steps(u, dt_factors, dt_rule)
+    u = combine_time_steps(u, problem.dt_factors, problem.dt_rule)
     s_pat, s_rep = s_pat[worst], s_rep[worst]
     u = jnp.where(valid & jnp.isfinite(u), u, INVALID_FITNESS)
     return FitnessResult(u, s_pat, s_rep, valid)
 
 
-def make_population_fitness(model: Network, sim: SimulationConfig, kind: str = "soft",
-                            table_points: int = 0, dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst"):
-    """``fn(population (P, D), keys (P,), settings) -> FitnessResult`` of (P,) arrays (not jitted)."""
-    if kind not in FITNESSES:
-        raise ValueError(f"invalid fitness {kind!r}: must be one of " + ", ".join(FITNESSES))
-    dt_factors = tuple(int(k) for k in dt_factors)
-    if not dt_factors or any(k < 1 or max(dt_factors) % k for k in dt_factors):
-        raise ValueError(f"invalid dt_factors {dt_factors!r}: integers >= 1 that divide the largest")
-    if dt_rule not in DT_RULES or (dt_rule == "extrapolated" and len(dt_factors) != 2):
-        raise ValueError(f"invalid dt_rule {dt_rule!r}: one of {', '.join(DT_RULES)} (extrapolated needs two factors)")
+def population_fitness(problem: Problem, population: jax.Array, keys: jax.Array) -> FitnessResult:
+    """Every individual's ``individual_fitness``: ``population (P, D)``, ``keys (P,)`` -> (P,) arrays.
 
-    def one(flat, key, settings):
-        return individual_fitness(model, sim, kind, flat, key, settings, table_points, dt_factors, dt_rule)
+    Not jitted itself (it runs inside the trainers' compiled generation); the population is
+    split over the local devices when there are several (``shard_over_devices``).
+    ``jax.jit(population_fitness)`` compiles it once per static structure of the problem.
+    """
+    check_fitness(problem)
+    return shard_over_devices(_vmapped_fitness)(problem, population, keys)
 
-    fn = jax.vmap(one, in_axes=(0, 0, None))
-    return shard_over_devices(fn)
+
+_vmapped_fitness = jax.vmap(individual_fitness, in_axes=(None, 0, 0))
+compiled_population_fitness = jax.jit(population_fitness)
+"""``population_fitness`` compiled (once per static structure of the problem)."""
 
 
 def replicated_sharding():
@@ -154,28 +146,24 @@ def replicated_sharding():
 
 
 def shard_over_devices(fn):
-    """Split the population axis over all local devices (e.g. 2 CPU host devices) when there are several.
+    """``fn(problem, population, keys, ...)`` with the population axis split over all local devices
+    (e.g. 2 CPU host devices) when there are several.
 
     Individuals are independent, so each device runs the same per-individual program on its
-    share; a population whose size the device count does not divide runs unsplit.
+    share; a population whose size the device count does not divide runs unsplit. Every
+    argument after the problem is split along its first axis.
     """
     devices = jax.local_devices()
     if len(devices) < 2:
         return fn
     mesh = jax.sharding.Mesh(np.array(devices), ("pop",))
     spec = jax.sharding.PartitionSpec("pop")
-    sharded = jax.shard_map(fn, mesh=mesh, in_specs=(spec, spec, jax.sharding.PartitionSpec()), out_specs=spec)
 
-    def dispatch(population, keys, settings):
-        return (sharded if population.shape[0] % len(devices) == 0 else fn)(population, keys, settings)
+    def dispatch(problem, population, *rest):
+        if population.shape[0] % len(devices):
+            return fn(problem, population, *rest)
+        sharded = jax.shard_map(fn, mesh=mesh, in_specs=(jax.sharding.PartitionSpec(), spec, *(spec,) * len(rest)),
+                                out_specs=spec)
+        return sharded(problem, population, *rest)
 
     return dispatch
-
-
-def population_fitness(model: Network, sim: SimulationConfig, evo: EvolutionConfig,
-                       population, keys) -> FitnessResult:
-    """Convenience: evaluate a population once (compiles on first use of a shape)."""
-    fn = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors,
-                                         evo.fitness_dt_rule))
-    out = fn(jnp.asarray(population), keys, FitnessSettings.from_configs(sim, evo))
-    return FitnessResult(*(np.asarray(a) for a in out))

@@ -14,6 +14,10 @@ the config:
 * ``LateralInhibition`` (``architecture: lateral_inhibition``): the paper's
   sigmoid(2 (h_g s - h_s sbar)) - s; the flat vector is ``[h_s, h_g]``.
 
+Each architecture holds the two settings sections that describe it, ``settings``
+(``config.NetworkConfig``) and ``fate_settings`` (``config.FatesConfig``), and reads its settings
+from them: the settings are declared and checked once, in ``fatenet.config``.
+``RegulatoryNetwork(hidden_dims=(8, 8))`` (the seed notebook's call) sets settings by name.
 ``network.inputs`` is ``[sbar]`` (the seed's; ``apply(params, sbar)``) or ``[s, sbar]``
 (``apply(params, sbar, s)``). With ``fates.learn_thresholds`` the flat vector ends with the
 Z - 1 fate thresholds (``fate_thresholds``, ``fates``). Outputs are multiplied by
@@ -25,6 +29,7 @@ without leaves, so it can be passed to ``jax.jit``-compiled functions as an ordi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,8 +41,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .config import ACTIVATIONS, INPUT_SETS, ConfigError, FatesConfig, NetworkConfig
-from .dynamics import apply_threshold
+from .config import ACTIVATIONS, ARCHITECTURES, ConfigError, FatesConfig, NetworkConfig
+from .fates import apply_threshold, fates_of
 
 Params = Any
 
@@ -67,6 +72,11 @@ class MLP(nn.Module):
         return nn.Dense(1)(x)
 
 
+FATE_KEYS = ("thresholds", "learn_thresholds")
+"""The settings of the fates section an architecture also takes by name."""
+
+
+@dataclass(frozen=True, init=False)
 class _FlatParameters:
     """The flat-vector half of the interface, from ``init``, ``apply`` and ``unflatten_f``.
 
@@ -74,16 +84,41 @@ class _FlatParameters:
     ``Z - 1`` fate thresholds (``fate_thresholds``); ``unflatten`` reads f's part.
     """
 
+    settings: NetworkConfig
+    fate_settings: FatesConfig
+    ARCHITECTURE = ""
+    DEFAULT_INPUTS = ("sbar",)
+
+    def __init__(self, network: NetworkConfig | None = None, fates: FatesConfig | None = None, **settings):
+        """From the settings sections, with any of their keys set by name (checked by
+        ``fatenet.config``, so an invalid value raises ConfigError naming it)."""
+        fate_settings = {key: settings.pop(key) for key in FATE_KEYS if key in settings}
+        if network is None:
+            settings.setdefault("inputs", self.DEFAULT_INPUTS)
+            network = NetworkConfig(architecture=self.ARCHITECTURE, **settings)
+        elif settings or network.architecture != self.ARCHITECTURE:
+            network = dataclasses.replace(network, architecture=self.ARCHITECTURE, **settings)
+        fates = fates or FatesConfig()
+        if fate_settings:
+            fates = dataclasses.replace(fates, **fate_settings)
+        object.__setattr__(self, "settings", network)
+        object.__setattr__(self, "fate_settings", fates)
+
+    inputs = property(lambda self: self.settings.inputs, doc="What f reads: ('sbar',) or ('s', 'sbar').")
+    output_scale = property(lambda self: self.settings.output_scale)
+    max_rate = property(lambda self: self.settings.max_rate)
+    thresholds = property(lambda self: self.fate_settings.thresholds)
+    learn_thresholds = property(lambda self: self.fate_settings.learn_thresholds)
+
     def _output(self, raw: jax.Array) -> jax.Array:
         """``raw`` times ``output_scale``, clipped to [-max_rate, max_rate] when max_rate > 0."""
         out = raw if self.output_scale == 1.0 else raw * jnp.float32(self.output_scale)
         return jnp.clip(out, -self.max_rate, self.max_rate) if self.max_rate else out
 
-    def _check_inputs(self) -> None:
-        if tuple(self.inputs) not in INPUT_SETS:
-            raise ConfigError(f"invalid setting network.inputs = {list(self.inputs)!r}: must be [sbar] or [s, sbar]")
-        object.__setattr__(self, "inputs", tuple(self.inputs))
-        object.__setattr__(self, "thresholds", tuple(float(t) for t in self.thresholds))
+    @property
+    def n_f_params(self) -> int:
+        """Length of f's part of the flat vector (``NetworkConfig.n_params``)."""
+        return self.settings.n_params
 
     @property
     def n_params(self) -> int:
@@ -92,7 +127,7 @@ class _FlatParameters:
 
     @property
     def n_fates(self) -> int:
-        return len(self.thresholds) + 1
+        return self.fate_settings.n_fates
 
     def _f_part(self, flat: jax.Array) -> jax.Array:
         flat = jnp.asarray(flat)
@@ -125,8 +160,7 @@ class _FlatParameters:
         """Fates of final ``states``: the number of thresholds at or below each state (0 ... Z - 1)."""
         if not self.learn_thresholds and len(self.thresholds) == 1:
             return apply_threshold(states, self.thresholds[0])
-        thresholds = self.fate_thresholds(flat)
-        return jnp.sum(states[..., None] >= thresholds, axis=-1).astype(states.dtype)
+        return fates_of(states, self.fate_thresholds(flat))
 
     def init_flat(self, key: jax.Array) -> jax.Array:
         """One random initialisation as a flat vector (n_params,); learned thresholds start at ``thresholds``."""
@@ -141,37 +175,17 @@ class _FlatParameters:
 
 
 @jax.tree_util.register_static
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RegulatoryNetwork(_FlatParameters):
     """The MLP f: hashable and static, a valid argument of jitted functions."""
 
-    hidden_dims: tuple[int, ...] = (8, 8)
-    activation: str = "tanh"
-    output_scale: float = 1.0
-    max_rate: float = 0.0
-    inputs: tuple[str, ...] = ("sbar",)
-    thresholds: tuple[float, ...] = (0.5,)
-    learn_thresholds: bool = False
-
-    def __post_init__(self) -> None:
-        # Validate through the config's rules (clear errors), keep the normalised tuple.
-        cfg = NetworkConfig(hidden_dims=self.hidden_dims, activation=self.activation, output_scale=self.output_scale,
-                            max_rate=self.max_rate)
-        object.__setattr__(self, "hidden_dims", cfg.hidden_dims)
-        self._check_inputs()
-
-    @classmethod
-    def from_config(cls, config: NetworkConfig, fates: FatesConfig | None = None) -> RegulatoryNetwork:
-        return cls(hidden_dims=config.hidden_dims, activation=config.activation, output_scale=config.output_scale,
-                   max_rate=config.max_rate, inputs=config.inputs, **_fate_fields(fates))
+    ARCHITECTURE = "mlp"
+    hidden_dims = property(lambda self: self.settings.hidden_dims)
+    activation = property(lambda self: self.settings.activation)
 
     @cached_property
     def module(self) -> MLP:
         return MLP(hidden_dims=self.hidden_dims, activation=self.activation)
-
-    @property
-    def n_f_params(self) -> int:
-        return NetworkConfig(hidden_dims=self.hidden_dims, inputs=self.inputs).n_params
 
     def init(self, key: jax.Array, input_shape: tuple[int, ...] | None = None) -> Params:
         """Flax default initialisation (LeCun-normal kernels, zero biases)."""
@@ -250,26 +264,13 @@ INIT_KNOT_STD = 1.0
 
 
 @jax.tree_util.register_static
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PiecewiseLinear(_FlatParameters):
     """f given by its values at ``n_knots`` evenly spaced points of [0, 1], linear in between;
     with inputs [s, sbar], on an ``n_knots`` x ``n_knots`` grid (rows s, columns sbar), bilinear."""
 
-    n_knots: int = 17
-    output_scale: float = 1.0
-    max_rate: float = 0.0
-    inputs: tuple[str, ...] = ("sbar",)
-    thresholds: tuple[float, ...] = (0.5,)
-    learn_thresholds: bool = False
-
-    def __post_init__(self) -> None:
-        NetworkConfig(architecture="piecewise_linear", n_knots=self.n_knots, output_scale=self.output_scale,
-                      max_rate=self.max_rate)
-        self._check_inputs()
-
-    @property
-    def n_f_params(self) -> int:
-        return self.n_knots ** len(self.inputs)
+    ARCHITECTURE = "piecewise_linear"
+    n_knots = property(lambda self: self.settings.n_knots)
 
     @property
     def knots(self) -> np.ndarray:
@@ -299,31 +300,19 @@ individual of a population is the start itself)."""
 
 
 @jax.tree_util.register_static
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class LateralInhibition(_FlatParameters):
     """The paper's f(s, sbar) = sigmoid(2 (h_g s - h_s sbar)) - s, parameters ``[h_s, h_g]``.
 
     Self-activation of strength h_g, inhibition by the coupled cells' mean of strength h_s
-    (Brückner & Tkačik 2024, their lateral-inhibition and proportioning examples).
+    (Brückner & Tkačik 2024, their lateral-inhibition and proportioning examples). It reads the
+    cell's own state (``network.inputs`` [s, sbar], checked by ``config.NetworkConfig``).
     """
 
-    h_s: float = 4.0
-    h_g: float = 2.0
-    output_scale: float = 1.0
-    max_rate: float = 0.0
-    inputs: tuple[str, ...] = ("s", "sbar")
-    thresholds: tuple[float, ...] = (0.5,)
-    learn_thresholds: bool = False
-
-    def __post_init__(self) -> None:
-        self._check_inputs()
-        if self.inputs != ("s", "sbar"):
-            raise ConfigError(f"invalid setting network.inputs = {list(self.inputs)!r}: must be [s, sbar] with "
-                              "architecture lateral_inhibition")
-
-    @property
-    def n_f_params(self) -> int:
-        return 2
+    ARCHITECTURE = "lateral_inhibition"
+    DEFAULT_INPUTS = ("s", "sbar")
+    h_s = property(lambda self: self.settings.h_s)
+    h_g = property(lambda self: self.settings.h_g)
 
     @property
     def start(self) -> np.ndarray:
@@ -354,23 +343,17 @@ Network = RegulatoryNetwork | PiecewiseLinear | LateralInhibition
 """Any architecture of f (the flat-parameter interface above)."""
 
 
-def _fate_fields(fates: FatesConfig | None) -> dict:
-    fates = fates or FatesConfig()
-    return {"thresholds": fates.thresholds, "learn_thresholds": fates.learn_thresholds}
+ARCHITECTURE_CLASSES = {cls.ARCHITECTURE: cls for cls in (RegulatoryNetwork, PiecewiseLinear, LateralInhibition)}
+"""``network.architecture`` -> its class."""
+assert set(ARCHITECTURE_CLASSES) == set(ARCHITECTURES)
 
 
 def make_network(config: NetworkConfig, fates: FatesConfig | None = None) -> Network:
     """The regulatory function named by ``config.architecture``, with the fates of ``fates``
     (default: the one threshold 0.5)."""
-    common = {"output_scale": config.output_scale, "max_rate": config.max_rate, "inputs": config.inputs,
-              **_fate_fields(fates)}
-    if config.architecture == "mlp":
-        return RegulatoryNetwork.from_config(config, fates)
-    if config.architecture == "piecewise_linear":
-        return PiecewiseLinear(n_knots=config.n_knots, **common)
-    if config.architecture == "lateral_inhibition":
-        return LateralInhibition(h_s=config.h_s, h_g=config.h_g, **common)
-    raise ConfigError(f"invalid setting network.architecture = {config.architecture!r}")
+    if config.architecture not in ARCHITECTURE_CLASSES:
+        raise ConfigError(f"invalid setting network.architecture = {config.architecture!r}")
+    return ARCHITECTURE_CLASSES[config.architecture](config, fates)
 
 
 def flatten(params: Params) -> jax.Array:

@@ -9,9 +9,9 @@ its kernels by CPU. So, when ``fatenet`` is imported, before any computation:
 * ``XLA_FLAGS`` gets ``--xla_cpu_max_isa=AVX2`` (unless it already names a maximum ISA);
 * ``OPENBLAS_CORETYPE`` is set to ``Haswell`` (unless set), on CPUs that report avx2 and fma.
 
-Measured (README, "The same numbers twice, and on other machines";
+Measured (docs/reproducibility.md;
 ``benchmarks/portability.py --emulate``): training with the (mu + lambda)-ES or SNES, and so the
-simulation and the utility, gives the same bits on this project's AMD machine (which has
+simulation and the utility, gives the same bits on a 2-core AMD EPYC VM (which has
 AVX-512) and under qemu as an Intel Haswell or an AMD EPYC Rome; CMA-ES training does not (its
 covariance update compiles to other last bits on the real CPU), and without the pin, or with
 XLA limited to AVX or SSE4.2, the bits differ again. A machine without AVX2 or FMA (Intel before

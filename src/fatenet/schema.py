@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .config import SECTIONS, SWEEPABLE
+from .config import OUTPUT_NEUTRAL, SECTIONS, SWEEPABLE
 from .study import VARIANT_NAME, StudySettings
 
 HEADER = """\
@@ -121,3 +121,75 @@ _Dumper.add_representer(list, _list)
 def schema_text() -> str:
     """``study_schema()`` as the YAML text of ``workflow/schemas/config.schema.yaml``."""
     return HEADER + yaml.dump(study_schema(), Dumper=_Dumper, sort_keys=False, width=110, default_flow_style=False)
+
+
+def _markdown_value(value: Any) -> str:
+    """A default as it is written in a study file (YAML flow style): 0.01, open, true, [8, 8]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_markdown_value(v) for v in value) + "]"
+    if value == "":
+        return '""'
+    return str(value)
+
+
+def _markdown_allowed(spec) -> str:
+    """What a setting may be, from the metadata ``field_schema`` turns into the schema (or its ``allowed`` text)."""
+    if "allowed" in spec.metadata:
+        return spec.metadata["allowed"].removeprefix("must be ").removeprefix("a ")
+    out = field_schema(spec)
+    bounds = [f"{sign} {out[key]}" for key, sign in (("exclusiveMinimum", ">"), ("minimum", ">="),
+                                                     ("maximum", "<="))
+              if key in out]
+    if "enum" in out:
+        return "one of " + ", ".join(f"`{choice}`" for choice in out["enum"])
+    if out["type"] == "array":
+        items = out["items"]
+        distinct = "distinct " if out.get("uniqueItems") else ""
+        if "enum" in items:
+            return f"non-empty list of {distinct}" + ", ".join(f"`{choice}`" for choice in items["enum"])
+        item_bounds = [f"{sign} {items[key]}" for key, sign in (("minimum", ">="), ("maximum", "<=")) if key in items]
+        noun = "integers" if items["type"] == "integer" else "numbers"
+        return f"non-empty list of {distinct}{noun}" + (" " + " and ".join(item_bounds) if item_bounds else "")
+    if out["type"] == "boolean":
+        return "`true` or `false`"
+    if out["type"] == "string":
+        return "non-empty string"
+    noun = "integer" if out["type"] == "integer" else "number"
+    return noun + (" " + " and ".join(bounds) if bounds else "")
+
+
+def _markdown_text(text: str) -> str:
+    """Prose from the metadata, safe in a Markdown table: no column breaks, no tags (``variant~<name>``)."""
+    return text.replace("|", "\\|").replace("<", "&lt;")
+
+
+def _markdown_table(specs) -> list[str]:
+    rows = ["| key | default | allowed | description |", "|---|---|---|---|"]
+    for spec in specs:
+        default = spec.default if spec.default is not MISSING else spec.default_factory()
+        cells = (f"`{spec.name}`", f"`{_markdown_value(default)}`", _markdown_text(_markdown_allowed(spec)),
+                 _markdown_text(spec.metadata["description"]))
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def reference_markdown() -> str:
+    """Every key of a study file as Markdown: per section a table of key, default, allowed values
+    and description, generated from the same ``config.setting`` metadata as ``study_schema()``
+    (the documentation's configuration page includes it at build time)."""
+    lines = ["## Study keys", "",
+             "Top-level keys of the study file, beside the settings sections, `sweep` and `variants`.", "",
+             *_markdown_table(fields(StudySettings))]
+    for name, cls in SECTIONS.items():
+        lines += ["", f"## `{name}`: {cls.DESCRIPTION}", "",
+                  f"Keys of the `{name}:` mapping; each can be swept or set by a variant as `{name}.<key>`"
+                  + (" (except " + ", ".join(f"`{key}`" for key in OUTPUT_NEUTRAL[name])
+                     + ", which changes no number)" if name in OUTPUT_NEUTRAL else "") + ".", "",
+                  *_markdown_table(fields(cls))]
+    schema = study_schema()["properties"]
+    for name in ("sweep", "variants"):
+        text = schema[name]["description"]
+        lines += ["", f"## `{name}`", "", _markdown_text(text[:1].upper() + text[1:]) + ". Default: `{}`."]
+    return "\n".join(lines) + "\n"

@@ -31,14 +31,12 @@ import numpy as np
 from . import streams
 from .bounds import symmetries
 from .config import Config
-from .dynamics import rules, simulate
-from .engine import engine
-from .fitness import INVALID_FITNESS, FitnessSettings, is_valid
+from .constants import SCREEN_CHUNK
+from .dynamics import simulate
+from .fitness import INVALID_FITNESS, is_valid
 from .neural_network import Network
+from .problem import Problem
 from .utility_function import utility
-
-SCREEN_CHUNK = 512
-"""Networks screened per compiled call (bounds the memory of the patterns brought to the host)."""
 
 
 def screened_candidates(model: Network, run_key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
@@ -47,22 +45,19 @@ def screened_candidates(model: Network, run_key: jax.Array, n: int) -> tuple[jax
     return model.init_population(sub, n), jax.random.split(jax.random.fold_in(sub, streams.SCREEN), n)
 
 
-def make_screen(model: Network, config: Config):
-    """``fn(population (P, D), keys (P,)) -> (fitness (P,), patterns (P, R, N) int8)``, jitted."""
-    sim, evo = config.simulation, config.evolution
-    settings = FitnessSettings.from_configs(sim, evo)
+@jax.jit
+def screen_scores(problem: Problem, population: jax.Array, keys: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(fitness (P,), patterns (P, R, N) int8)`` of ``population (P, D)`` at dt, each on its key's tissues."""
 
     def one(flat, key):
-        params = model.unflatten(flat)
-        f = lambda sbar, s=None: model.apply(params, sbar, s)  # noqa: E731
-        final = simulate(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt, settings.noise_strength,
-                         sim.boundary, settings.ic_mean, settings.ic_spread, **rules(sim))
-        patterns = model.fates(flat, final)
-        u = utility(patterns, evo.fitness, settings.bandwidth, model.n_fates)[0]
+        f = problem.regulatory_function(flat)
+        final = simulate(problem, f, key)
+        patterns = problem.network.fates(flat, final)
+        u = utility(patterns, problem.fitness, problem.bandwidth, problem.n_fates)[0]
         valid = is_valid(flat, f, final) & jnp.isfinite(u)
         return jnp.where(valid, u, INVALID_FITNESS), patterns.astype(jnp.int8)
 
-    return jax.jit(jax.vmap(one))
+    return jax.vmap(one)(population, keys)
 
 
 def pattern_class(patterns: np.ndarray, perms: list[np.ndarray]) -> str:
@@ -73,14 +68,13 @@ def pattern_class(patterns: np.ndarray, perms: list[np.ndarray]) -> str:
     return min("".join("01"[v] for v in mode[perm]) for perm in perms)
 
 
-def screen(config: Config, candidates: jax.Array, keys: jax.Array) -> tuple[np.ndarray, list[str]]:
+def screen(problem: Problem, candidates: jax.Array, keys: jax.Array) -> tuple[np.ndarray, list[str]]:
     """``(fitness (M,), pattern classes (M,))`` of the candidates (``SCREEN_CHUNK`` at a time)."""
-    run = engine(config)
-    fn = run.program("screen", lambda: make_screen(run.model, config))
-    perms = symmetries(config.simulation.n_cells, config.simulation.boundary)
+    perms = symmetries(problem.n_cells, problem.boundary)
     fitness, classes = [], []
     for start in range(0, len(candidates), SCREEN_CHUNK):
-        part_fitness, patterns = fn(candidates[start:start + SCREEN_CHUNK], keys[start:start + SCREEN_CHUNK])
+        chunk = slice(start, start + SCREEN_CHUNK)
+        part_fitness, patterns = screen_scores(problem, candidates[chunk], keys[chunk])
         fitness.append(np.asarray(part_fitness, np.float64))
         classes += [pattern_class(p, perms) for p in np.asarray(patterns)]
     return np.concatenate(fitness), classes
@@ -117,11 +111,11 @@ def class_starts(fitness: np.ndarray, classes: list[str], n_restarts: int, popul
 
 def restart_populations(config: Config, run_keys: list[jax.Array]) -> tuple[list[jax.Array], list[str]]:
     """Each restart's initial population (``start_from: pattern_classes``) and its class."""
-    model = engine(config).model
+    problem = Problem.from_config(config)
     evo = config.evolution
-    pairs = [screened_candidates(model, key, evo.initial_screen) for key in run_keys]
+    pairs = [screened_candidates(problem.network, key, evo.initial_screen) for key in run_keys]
     candidates = jnp.concatenate([c for c, _ in pairs])
     keys = jnp.concatenate([k for _, k in pairs])
-    fitness, classes = screen(config, candidates, keys)
+    fitness, classes = screen(problem, candidates, keys)
     starts = class_starts(fitness, classes, len(run_keys), evo.population_size)
     return [candidates[idx] for idx in starts], [classes[idx[0]] for idx in starts]

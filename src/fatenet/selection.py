@@ -5,7 +5,7 @@ The best training score of a run is the maximum of many noisy estimates (each fr
 several networks tie at the bound. With ``evolution.final_choice: rescored`` the run's final
 candidates are scored again on ``evolution.rescore_replicates`` fresh tissues and the best of
 them is kept. ``robust`` (the engine's default) also re-simulates every candidate with the
-time step divided by 4 and by 16 (``dynamics.DT_REFINEMENTS``), on the same tissues and
+time step divided by 4 and by 16 (``constants.DT_REFINEMENTS``), on the same tissues and
 Brownian paths, and keeps the candidate whose worst score of the three is best: an optimiser
 can tune f to the integrator's time step (a U that vanishes as dt shrinks), and this prefers
 the candidates whose U belongs to the model. ``flat`` (the default study's) also takes off
@@ -27,7 +27,7 @@ replicates. ``final_choice: best_ever`` keeps the notebook's rule exactly.
 
 from __future__ import annotations
 
-import dataclasses
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -37,20 +37,17 @@ import pandas as pd
 
 from . import streams
 from .config import Config
-from .dynamics import DT_REFINEMENTS, DT_TOLERANCE, rules, simulate_time_steps
-from .engine import engine
+from .constants import DT_REFINEMENTS, DT_TOLERANCE, TIME_STEP_CHOICES
+from .dynamics import simulate_time_steps
 from .fitness import INVALID_FITNESS, is_valid
+from .problem import Problem
 from .utility_function import utility
-
-SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
-                     "rescore_score", "chosen")
-"""rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16 (robust and flat); rescore_score: what is maximised."""
 
 
 class Choice(NamedTuple):
     params: np.ndarray  # (D,) the chosen network
     train_fitness: float  # its training score (NaN for a mean that training never scored)
-    table: pd.DataFrame  # one row per candidate, SELECTION_COLUMNS
+    table: pd.DataFrame  # one row per candidate, artifacts.SELECTION_COLUMNS
 
 
 def final_candidates(best_params, best_fitness, population, fitness, means, top_k: int, restart_ids=None):
@@ -82,35 +79,33 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
     return names, np.stack(params), np.asarray(scores, np.float64)
 
 
+@partial(jax.jit, static_argnames=("factors", "n_replicates"))
+def hard_utilities(problem: Problem, population: jax.Array, key: jax.Array, factors: tuple[int, ...],
+                   n_replicates: int) -> jax.Array:
+    """Hard U ``(K, len(factors))`` of every network of ``population (K, D)`` on the same
+    ``n_replicates`` tissues of ``key``, integrated with dt divided by each factor on the same
+    Brownian path (``dynamics.simulate_time_steps``); ``INVALID_FITNESS`` where not finite."""
+
+    def one(flat):
+        f = problem.regulatory_function(flat)
+        finals = simulate_time_steps(problem, f, key, factors, n_replicates)
+        return jnp.stack([jnp.where(is_valid(flat, f, final),
+                                    utility(problem.network.fates(flat, final), "hard", n_fates=problem.n_fates)[0],
+                                    INVALID_FITNESS) for final in finals])
+
+    return jax.vmap(one)(population)
+
+
 def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[int, ...] = (1,),
             stream: int = streams.RESCORE, replicates: int | None = None) -> np.ndarray:
     """Hard U ``(K, len(factors))`` of every candidate (K, D) on the same ``replicates``
     (default ``rescore_replicates``) fresh tissues (key ``fold_in(PRNGKey(seed), stream)``),
     integrated with dt divided by each factor on the same Brownian path
-    (``dynamics.simulate_time_steps``), so the columns differ by what the time step does, not
-    by sampling."""
-    sim = dataclasses.replace(config.simulation, n_replicates=replicates or config.evolution.rescore_replicates)
-    run = engine(config)
-    model, settings = run.model, run.settings
-    factors = tuple(int(k) for k in factors)
-
-    def build():
-        @jax.jit
-        def scores(population, key):
-            def one(flat):
-                f = lambda sbar, s=None: model.apply_flat(flat, sbar, s)  # noqa: E731
-                finals = simulate_time_steps(f, key, sim.n_cells, sim.n_replicates, sim.n_steps, settings.dt,
-                                             settings.noise_strength, sim.boundary, settings.ic_mean,
-                                             settings.ic_spread, factors, **rules(sim))
-                return jnp.stack([jnp.where(is_valid(flat, f, final),
-                                            utility(model.fates(flat, final), "hard", n_fates=model.n_fates)[0],
-                                            INVALID_FITNESS) for final in finals])
-            return jax.vmap(one)(population)
-        return scores
-
-    scores = run.program(("rescore", sim.n_replicates, factors), build)
+    (``hard_utilities``), so the columns differ by what the time step does, not by sampling."""
     key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
-    return np.asarray(scores(jnp.asarray(candidates, jnp.float32), key), np.float64)
+    scores = hard_utilities(Problem.from_config(config), jnp.asarray(candidates, jnp.float32), key,
+                            tuple(int(k) for k in factors), int(replicates or config.evolution.rescore_replicates))
+    return np.asarray(scores, np.float64)
 
 
 def flat_score(by_dt: np.ndarray) -> np.ndarray:
@@ -123,10 +118,6 @@ def flat_score(by_dt: np.ndarray) -> np.ndarray:
     by_dt = np.asarray(by_dt, np.float64)
     worst, spread = by_dt.min(axis=0), by_dt.max(axis=0) - by_dt.min(axis=0)
     return worst - np.maximum(spread - DT_TOLERANCE, 0.0)
-
-
-TIME_STEP_CHOICES = ("robust", "flat")
-"""The final choices that score candidates at dt, dt / 4 and dt / 16 (``time_step_score``)."""
 
 
 def time_step_score(rule: str, by_dt: np.ndarray) -> np.ndarray:

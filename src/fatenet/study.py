@@ -14,11 +14,14 @@ A run's id is its folder below ``results/runs``: ``noise_strength~0.05/seed~1``,
 
 from __future__ import annotations
 
+import copy
 import itertools
+import os
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from . import artifacts
@@ -52,6 +55,42 @@ class StudySettings:
 
 class StudyConfigError(ValueError):
     """A study setting that cannot be run; the message names the key, the value and what is allowed."""
+
+
+def layered(base: Mapping[str, Any], *layers: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` (a study's ``config.yaml``) with ``layers`` over it, as ``snakemake --configfile`` layers
+    study files: mappings merged key by key, a later layer's values winning, and the layers' keys
+    first (so a layered sweep's order, which names the run folders, is the layer's)."""
+    def update(config: dict, over: Mapping[str, Any]) -> dict:  # Snakemake's update_config
+        for key, value in over.items():
+            if isinstance(value, Mapping):
+                config[key] = update(dict(config.get(key) or {}) if isinstance(config.get(key), Mapping) else {},
+                                     value)
+            else:
+                config[key] = copy.deepcopy(value)
+        return config
+
+    over: dict[str, Any] = {}
+    for layer in layers:
+        update(over, layer)
+    return update(update(copy.deepcopy(over), base), over)
+
+
+def study_config(*layers: str | os.PathLike, base: str | os.PathLike | None = "config.yaml") -> dict[str, Any]:
+    """The study config of ``base`` (if the file exists) with the study files ``layers`` over it
+    (``layered``), its own keys (``StudySettings``) filled with their defaults where unset, as
+    the workflow's schema fills them."""
+    import yaml
+
+    def read(path) -> dict:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no study config at {path}")
+        return yaml.safe_load(Path(path).read_text()) or {}
+
+    config = layered(read(base) if base is not None and Path(base).is_file() else {}, *(read(p) for p in layers))
+    for spec in fields(StudySettings):
+        config.setdefault(spec.name, list(spec.default) if isinstance(spec.default, tuple) else spec.default)
+    return config
 
 
 def sweep_labels(keys) -> dict[str, str]:

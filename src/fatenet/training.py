@@ -21,7 +21,9 @@ restarts start is ``fatenet.screening``'s (``evolution.start_from``).
 from __future__ import annotations
 
 import os
+import statistics
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,33 +36,27 @@ import pandas as pd
 
 from . import checkpoint as _checkpoint
 from . import streams
+from .artifacts import HISTORY_COLUMNS
 from .config import Config
+from .constants import DT_REFINEMENTS, TIME_STEP_CHOICES
 from .cost import estimate
-from .dynamics import DT_REFINEMENTS
-from .engine import engine
 from .fitness import replicated_sharding
 from .progress import Progress, duration
 from .screening import restart_populations
-from .selection import TIME_STEP_CHOICES, choose_final, rescore, time_step_score
-from .strategies import make_trainer
-
-HISTORY_COLUMNS = ("generation", "best_fitness", "mean_fitness", "std_fitness", "best_s_pat", "best_s_rep",
-                   "best_ever_fitness", "n_invalid")
+from .selection import choose_final, rescore, time_step_score
+from .strategies.ask_tell import ASK_TELL_STRATEGIES, ask_tell_trainer
+from .strategies.base import Trainer
+from .strategies.gradient import gradient_trainer
 
 
 @dataclass(frozen=True)
 class TrainResult:
     params: np.ndarray  # (D,) float32, the network chosen by evolution.final_choice (fatenet.selection)
     fitness: float  # its training score (NaN for an optimiser mean that training never scored)
-    history: pd.DataFrame  # one row per generation, HISTORY_COLUMNS
-    selection: pd.DataFrame  # the final candidates and their re-scores, selection.SELECTION_COLUMNS
+    history: pd.DataFrame  # one row per generation, artifacts.HISTORY_COLUMNS
+    selection: pd.DataFrame  # the final candidates and their re-scores, artifacts.SELECTION_COLUMNS
     best_ever_fitness: float  # the best training score of the run
-    restarts: pd.DataFrame | None = None  # one row per restart: start class, kept after exploration (RESTART_COLUMNS)
-
-
-RESTART_COLUMNS = ("restart", "start_class", "kept")
-"""A run's restarts: where each started (screening.class_starts; "" when not by class) and whether
-it trained on after the exploration phase (always true without one)."""
+    restarts: pd.DataFrame | None = None  # one row per restart (artifacts.RESTART_COLUMNS)
 
 
 class GenerationStep(NamedTuple):
@@ -69,6 +65,15 @@ class GenerationStep(NamedTuple):
     mean: Callable  # mean(run state) -> the optimiser's centre (D,) or None
     full: Callable  # full(tree, lead=0) -> the host tree with both run axes (seed, restart) after ``lead`` axes
     pack: Callable  # pack(tree) -> the inverse of full (lead 0): the axes ``step`` vmaps
+
+
+def make_trainer(config: Config) -> Trainer:
+    """The ``Trainer`` of ``config.evolution.strategy``: the gradient trainer, or the ask/tell one."""
+    if config.evolution.strategy == "gradient":
+        return gradient_trainer(config)
+    if config.evolution.strategy in ASK_TELL_STRATEGIES:
+        return ask_tell_trainer(config)
+    raise ValueError(f"invalid evolution.strategy {config.evolution.strategy!r}: no trainer for it")
 
 
 def generation_record(out: dict) -> dict:
@@ -114,8 +119,7 @@ def make_generation_step(config: Config, *, n_seeds: int = 1, explore: bool = Fa
     """
     if explore:
         config = config.replace({"evolution.fitness_dt_factors": [1], "evolution.fitness_dt_rule": "worst"})
-    init, one_generation, hyper, mean = make_trainer(config)
-    settings = engine(config).settings
+    init, one_generation, hyper, mean, problem = make_trainer(config)
     restarts = config.evolution.restarts
     over_seeds, over_restarts = n_seeds > 1, restarts > 1
 
@@ -158,11 +162,11 @@ def make_generation_step(config: Config, *, n_seeds: int = 1, explore: bool = Fa
     if over_seeds:
         one_generation = jax.vmap(one_generation, in_axes=(0, None, None))
 
-    def generations(state, settings, hyper, n):
-        return jax.lax.scan(lambda carry, _: one_generation(carry, settings, hyper), state, None, length=n)
+    def generations(state, problem, hyper, n):
+        return jax.lax.scan(lambda carry, _: one_generation(carry, problem, hyper), state, None, length=n)
 
     run = jax.jit(generations, static_argnums=3, out_shardings=placement)
-    return GenerationStep(init_placed, lambda state, n=1: run(state, settings, hyper, int(n)), mean, full, pack)
+    return GenerationStep(init_placed, lambda state, n=1: run(state, problem, hyper, int(n)), mean, full, pack)
 
 
 def _stack(trees: list):
@@ -195,7 +199,7 @@ def focus(config: Config, seed: int, state, mean: Callable):
     best by U at dt, the best by the final choice's score, the second best by U at dt, ... (a
     restart already kept is skipped; ties: the lower index), with their best-ever scores reset
     (the full fitness is on another scale). Both, because each alone loses on some seeds
-    (README, "A search that finds the best basin"): early in a search the collective solutions
+    (docs/findings/search.md): early in a search the collective solutions
     that break the symmetry still move with the time step, and ranked by a time-step measure
     alone they lost their place to the whole row deciding together (U 0.857 at every step);
     ranked by U at dt alone, at noise 0.05 every kept restart could be one whose U belongs to
@@ -390,3 +394,18 @@ def _history_frame(columns: dict[str, list]) -> pd.DataFrame:
     history = pd.DataFrame({name: np.array(values) for name, values in columns.items()})
     history.insert(0, "generation", np.arange(len(history), dtype=np.int64))
     return history.astype({c: np.float64 for c in HISTORY_COLUMNS[1:-1]} | {"n_invalid": np.int64})
+
+
+def seconds_per_generation(config: Config, repeats: int) -> float:
+    """Median wall time of one training generation of ``config`` over ``repeats`` calls, after
+    a first call that compiles."""
+    init, step, *_ = make_generation_step(config)
+    state, out = step(init([0]))  # warm-up: compiles
+    jax.block_until_ready((state, out))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        state, out = step(state)
+        jax.block_until_ready((state, out))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

@@ -1,4 +1,4 @@
-"""Information utility of fate patterns, in bits per cell (README, "The model").
+"""Information utility of fate patterns, in bits per cell (docs/model.md).
 
 Patterns are arrays ``(R, N)``: ``R`` replicates of ``N`` cells, values in [0, 1] (hard 0/1
 fates or soft ones), or with ``n_fates`` = Z > 2 the fates 0 ... Z - 1.

@@ -7,7 +7,6 @@ import sys
 
 try:
     from fatenet import artifacts
-    from fatenet.evaluation import METRIC_COLUMNS as EVALUATION_COLUMNS
     from fatenet.study import Study
 except ImportError as error:
     raise ImportError(
@@ -28,7 +27,7 @@ CONDA_ENV = {"cpu": "../envs/fatenet.yaml", "cuda": "../envs/fatenet-cuda.yaml"}
     config["conda_env"]
 ]
 # the trained network's metrics copied into the summary (the evaluation's columns but the name)
-METRIC_COLUMNS = tuple(c for c in EVALUATION_COLUMNS if c != "network")
+METRIC_COLUMNS = artifacts.SUMMARY_METRIC_COLUMNS
 
 
 wildcard_constraints:

@@ -20,8 +20,8 @@ from flax import struct
 
 from .. import streams
 from ..config import Config, EvolutionConfig
-from ..engine import engine
-from ..fitness import FitnessSettings, make_population_fitness
+from ..fitness import compiled_population_fitness, population_fitness
+from ..problem import Problem
 from ..screening import screened_candidates
 from .base import Trainer
 from .evosax_adapter import EVOSAX_STRATEGIES, EvosaxStrategy
@@ -58,41 +58,37 @@ def make_strategy(config: EvolutionConfig, n_dims: int):
 
 def ask_tell_trainer(config: Config) -> Trainer:
     """The ``Trainer`` of the ask/tell strategy ``config.evolution.strategy`` (module doc)."""
-    sim, evo = config.simulation, config.evolution
-    run = engine(config)
-    model = run.model
+    evo = config.evolution
+    problem = Problem.from_config(config)
+    model = problem.network
     strategy, strategy_params = make_strategy(evo, model.n_params)
-    evaluate = make_population_fitness(model, sim, evo.fitness, evo.f_table_points, evo.fitness_dt_factors,
-                                       evo.fitness_dt_rule)
     pop_size = evo.population_size
     crn = evo.common_random_numbers
     # the screen scores at dt alone (screening.py); training's fitness may add time-step factors
-    screen = None
-    if evo.initial_screen:
-        screen = jax.jit(make_population_fitness(model, sim, evo.fitness, evo.f_table_points))
+    screen_problem = problem.replace(dt_factors=(1,), dt_rule="worst")
 
     def init(run_key: jax.Array, population: jax.Array | None = None) -> TrainState:
         """The state of the restart with this run key, from ``population`` (best first) if given."""
         key, sub = jax.random.split(run_key)
         if population is not None:
             population = jnp.asarray(population)
-        elif screen is None:
+        elif not evo.initial_screen:
             population = model.init_population(sub, pop_size)
         else:  # the fittest of initial_screen random networks, best first (the distributions' start)
             candidates, keys = screened_candidates(model, run_key, evo.initial_screen)
-            scores = screen(candidates, keys, run.settings).fitness
+            scores = compiled_population_fitness(screen_problem, candidates, keys).fitness
             population = candidates[jnp.argsort(-jnp.nan_to_num(scores, nan=-jnp.inf), stable=True)[:pop_size]]
         strategy_state = strategy.init(sub, population, strategy_params)
         return TrainState(key=key, strategy_state=strategy_state, best_params=population[0],
                           best_fitness=jnp.float32(-jnp.inf))
 
-    def step(state: TrainState, settings: FitnessSettings, params):
+    def step(state: TrainState, problem: Problem, params):
         key, eval_key, mut_key = jax.random.split(state.key, 3)
         # The ask key is derived, not split, so mu_plus_lambda keeps the notebook's stream.
         ask_key = jax.random.fold_in(eval_key, streams.ASK)
         population, strategy_state = strategy.ask(ask_key, state.strategy_state, params)
         keys = jnp.broadcast_to(eval_key, (pop_size, *eval_key.shape)) if crn else jax.random.split(eval_key, pop_size)
-        result = evaluate(population, keys, settings)
+        result = population_fitness(problem, population, keys)
         best_idx = jnp.argmax(result.fitness)
         improved = result.fitness[best_idx] > state.best_fitness
         best_fitness = jnp.where(improved, result.fitness[best_idx], state.best_fitness)
@@ -102,4 +98,4 @@ def ask_tell_trainer(config: Config) -> Trainer:
         strategy_state = strategy.tell(mut_key, strategy_state, population, result.fitness, params)
         return TrainState(key, strategy_state, best_params, best_fitness), record
 
-    return Trainer(init, step, strategy_params, lambda state: strategy.mean(state.strategy_state))
+    return Trainer(init, step, strategy_params, lambda state: strategy.mean(state.strategy_state), problem)

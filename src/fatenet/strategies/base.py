@@ -24,8 +24,9 @@ import jax
 class Trainer(NamedTuple):
     init: Callable[..., Any]  # (run key, population=None) -> initial state; run key = PRNGKey(seed) for
     # a run's first restart; population (best first): the start (fatenet.screening), else its own draw
-    step: Callable  # (state, settings, hyper) -> (state, record of one generation)
+    step: Callable  # (state, problem, hyper) -> (state, record of one generation); the problem's numbers traced
     hyper: Any  # numeric hyperparameters, traced
+    problem: Any  # the run's Problem, as the step's fitness sees it
     mean: Callable[[Any], Any]  # state -> the search centre (D,), or None
 
 

@@ -17,8 +17,6 @@ from typing import Any
 import jax.numpy as jnp
 import optax
 
-from ..config import Config, fail
-
 OPEN_ES_LEARNING_RATE = 0.05
 """Adam step size of Open-ES on the flat parameter vector."""
 
@@ -30,14 +28,6 @@ def _evosax_algorithms():
 
 
 EVOSAX_STRATEGIES = ("cma_es", "snes", "open_es")
-
-
-def check_settings(config: Config) -> None:
-    """Open-ES samples antithetic pairs, so its population is even; CMA-ES and SNES take any size >= 2."""
-    evo = config.evolution
-    if evo.strategy == "open_es" and evo.population_size % 2:
-        fail("evolution.population_size", evo.population_size,
-             "must be even with strategy open_es (it samples antithetic pairs)")
 
 
 @dataclass(frozen=True)

@@ -53,42 +53,13 @@ from jax import lax, random
 from jax.scipy.stats import norm
 
 from .. import streams
-from ..config import Config, SimulationConfig, fail
-from ..dynamics import rules, simulate
-from ..engine import engine
-from ..fitness import (
-    INVALID_FITNESS,
-    FitnessSettings,
-    is_valid,
-    make_population_fitness,
-    shard_over_devices,
-)
-from ..neural_network import Network
+from ..config import Config
+from ..constants import SCORE_GRID_POINTS
+from ..dynamics import simulate
+from ..fitness import INVALID_FITNESS, compiled_population_fitness, is_valid, shard_over_devices
+from ..problem import Problem
 from ..utility_function import leave_one_out_utilities, utility
 from .base import Trainer
-
-SCORE_GRID_POINTS = 129
-"""Grid of sbar on which df/dθ is taken and linearly interpolated for the score (see batch_estimate)."""
-
-
-def check_settings(config: Config) -> None:
-    """The estimate follows the noisy paths at dt through the exact f (module doc)."""
-    evo = config.evolution
-    if evo.fitness_dt_factors != (1,):
-        fail("evolution.fitness_dt_factors", list(evo.fitness_dt_factors),
-             "must be [1] with strategy gradient (its estimate follows the paths at dt only)")
-    if evo.f_table_points:
-        fail("evolution.f_table_points", evo.f_table_points,
-             "must be 0 with strategy gradient (it differentiates the exact f)")
-    if config.simulation.noise_strength <= 0:
-        fail("simulation.noise_strength", config.simulation.noise_strength,
-             "must be > 0 with evolution.strategy gradient (its gradient comes from the noise's density)")
-    if config.fates.learn_thresholds:
-        fail("fates.learn_thresholds", True, "must be false with strategy gradient (a threshold moves no path, so the "
-             "score function has no gradient for it): use an evolution strategy")
-    if config.fates.n_fates != 2:
-        fail("fates.thresholds", list(config.fates.thresholds),
-             "must be one threshold with strategy gradient (its leave-one-out baseline is for two fates)")
 
 
 @struct.dataclass
@@ -100,16 +71,16 @@ class GradientState:
     best_fitness: jax.Array  # () best mean utility over a step's batches
 
 
-def score_coefficients(mean: jax.Array, xi: jax.Array, dt, noise_strength, boundary: str = "open",
-                       state_bounds: str = "clip") -> jax.Array:
+def score_coefficients(problem: Problem, mean: jax.Array, xi: jax.Array) -> jax.Array:
     """``c`` with ``d log p(step) / dθ = c * df/dθ`` for each cell's clipped (or reflected) Gaussian step.
 
-    ``mean`` is ``s + f dt`` and ``xi`` the step's standard normals (see the module doc).
+    ``mean`` is ``s + f dt`` and ``xi`` the step's standard normals, cells last (see the module doc).
     """
-    tau = noise_strength * jnp.sqrt(dt)
+    dt = problem.dt
+    tau = problem.noise_strength * jnp.sqrt(dt)
     unit = dt / tau
     y = mean + tau * xi
-    if state_bounds == "reflect":
+    if problem.state_bounds == "reflect":
         landed = jnp.abs(y)
         a, b = (landed - mean) / tau, (landed + mean) / tau
         w = jax.nn.sigmoid(2.0 * landed * mean / tau**2)
@@ -119,23 +90,20 @@ def score_coefficients(mean: jax.Array, xi: jax.Array, dt, noise_strength, bound
         at_zero = -jnp.exp(norm.logpdf(a) - norm.logcdf(a)) * unit
         at_one = jnp.exp(norm.logpdf(b) - norm.logcdf(b)) * unit
         coef = jnp.where(y < 0.0, at_zero, jnp.where(y > 1.0, at_one, xi * unit))
-    return coef.at[..., 0].set(0.0).at[..., -1].set(0.0) if boundary == "fixed" else coef
+    return coef.at[..., 0].set(0.0).at[..., -1].set(0.0) if problem.boundary == "fixed" else coef
 
 
-def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.Array, key: jax.Array,
-                   settings: FitnessSettings):
-    """One batch of ``sim.n_replicates`` tissues driven by ``key``: ``(U, S_pat, S_rep, valid, gradient (D,))``.
+def batch_estimate(problem: Problem, flat: jax.Array, key: jax.Array):
+    """One batch of ``problem.n_replicates`` tissues driven by ``key``: ``(U, S_pat, S_rep, valid, gradient (D,))``.
 
-    The final states are those of ``dynamics.simulate(f, key, ...)``; ``U`` is the soft or hard
-    utility (``kind``) of their hard fates and ``gradient`` the score-function estimate of dE[U]/dθ.
+    The final states are those of ``dynamics.simulate(problem, flat, key)``; ``U`` is the soft or
+    hard utility (``problem.fitness``) of their hard fates and ``gradient`` the score-function
+    estimate of dE[U]/dθ.
     """
-    params = model.unflatten(flat)
-
-    def f(sbar, s=None):
-        return model.apply(params, sbar, s)
-
-    dt, noise = settings.dt, settings.noise_strength
-    n_rep, scale = sim.n_replicates, SCORE_GRID_POINTS - 1
+    model = problem.network
+    f = problem.regulatory_function(flat)
+    kind, bandwidth = problem.fitness, problem.bandwidth
+    n_rep, scale = problem.n_replicates, SCORE_GRID_POINTS - 1
     rows = jnp.arange(n_rep)[:, None]
     on_grid = model.inputs == ("sbar",)
     width = SCORE_GRID_POINTS if on_grid else flat.shape[0]
@@ -146,7 +114,7 @@ def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.A
         return jnp.broadcast_to(jnp.zeros_like(s0[:, :1]), (n_rep, width))
 
     def update(weights, sbar, mean, xi, s):  # cells-first arrays (dynamics.simulate's observe)
-        coef = score_coefficients(mean.T, xi.T, dt, noise, sim.boundary, sim.state_bounds)
+        coef = score_coefficients(problem, mean.T, xi.T)
         if not on_grid:  # sum over cells of c * df(s, sbar)/dθ, exactly: (cells, replicates, D)
             jacobian = jax.jacfwd(lambda theta: model.apply_flat(theta, sbar, s))(flat)
             return weights + jnp.einsum("rc,crd->rd", coef, jacobian)
@@ -158,11 +126,10 @@ def batch_estimate(model: Network, sim: SimulationConfig, kind: str, flat: jax.A
         frac = x - i
         return weights.at[rows, i].add(coef * (1.0 - frac)).at[rows, i + 1].add(coef * frac)
 
-    final, weights = simulate(f, key, sim.n_cells, n_rep, sim.n_steps, dt, noise, sim.boundary, settings.ic_mean,
-                              settings.ic_spread, observe=(start, update), **rules(sim))
+    final, weights = simulate(problem, f, key, observe=(start, update))
     patterns = model.fates(flat, final)
-    u, s_pat, s_rep = utility(patterns, kind, settings.bandwidth)
-    advantage = u - leave_one_out_utilities(patterns, kind, settings.bandwidth)
+    u, s_pat, s_rep = utility(patterns, kind, bandwidth)
+    advantage = u - leave_one_out_utilities(patterns, kind, bandwidth)
     if on_grid:
         jacobian = jax.jacrev(model.apply_flat)(flat, jnp.linspace(0.0, 1.0, SCORE_GRID_POINTS))  # (grid, D)
         gradient = (advantage @ weights) @ jacobian
@@ -183,7 +150,7 @@ def ordered_mean(x: jax.Array) -> jax.Array:
 
 
 def gradient_trainer(config: Config) -> Trainer:
-    """The gradient ``Trainer``: ``init(run_key) -> GradientState``, ``step(state, settings, ())``, neither jitted.
+    """The gradient ``Trainer``: ``init(run_key) -> GradientState``, ``step(state, problem, ())``, neither jitted.
 
     ``init`` evaluates the seed's initial population (the evolution strategies' first
     generation) once and starts from its fittest network. A start needs signal: from a
@@ -191,19 +158,12 @@ def gradient_trainer(config: Config) -> Trainer:
     and at f = 0 (near-uniform patterns) the gradient vanishes to first order.
     ``record`` has the per-batch arrays ``training`` logs.
     """
-    sim, evo = config.simulation, config.evolution
-    run = engine(config)
-    model = run.model
+    evo = config.evolution
+    problem = Problem.from_config(config)
+    model = problem.network
     n_batches = evo.population_size
     optimiser = optax.adam(evo.learning_rate)
-
-    def one(flat, key, settings):
-        return batch_estimate(model, sim, evo.fitness, flat, key, settings)
-
-    estimate = shard_over_devices(jax.vmap(one, in_axes=(0, 0, None)))
-
-    population_fitness = jax.jit(make_population_fitness(model, sim, evo.fitness))
-    settings = run.settings
+    estimate = shard_over_devices(jax.vmap(batch_estimate, in_axes=(None, 0, 0)))
 
     def init(run_key: jax.Array, population: jax.Array | None = None) -> GradientState:
         """The state of the restart with this run key; from ``population[0]`` if a population is given."""
@@ -213,16 +173,16 @@ def gradient_trainer(config: Config) -> Trainer:
         else:
             n_start = evo.initial_screen or n_batches
             candidates = model.init_population(sub, n_start)
-            scores = population_fitness(candidates, random.split(random.fold_in(sub, streams.START), n_start),
-                                        settings)
+            scores = compiled_population_fitness(problem, candidates,
+                                                 random.split(random.fold_in(sub, streams.START), n_start))
             params = candidates[jnp.argmax(scores.fitness)]
         return GradientState(key=key, params=params, opt_state=optimiser.init(params), best_params=params,
                              best_fitness=jnp.float32(-jnp.inf))
 
-    def step(state: GradientState, settings: FitnessSettings, hyper=()):
+    def step(state: GradientState, problem: Problem, hyper=()):
         key, eval_key, _ = random.split(state.key, 3)
         copies = jnp.broadcast_to(state.params, (n_batches, state.params.shape[0]))
-        fitness, s_pat, s_rep, valid, gradients = estimate(copies, random.split(eval_key, n_batches), settings)
+        fitness, s_pat, s_rep, valid, gradients = estimate(problem, copies, random.split(eval_key, n_batches))
         mean_utility = ordered_mean(fitness)  # -inf if any batch is invalid
         improved = mean_utility > state.best_fitness
         best_fitness = jnp.where(improved, mean_utility, state.best_fitness)
@@ -236,4 +196,4 @@ def gradient_trainer(config: Config) -> Trainer:
                   "best_ever_fitness": best_fitness, "population": copies}
         return GradientState(key, params, opt_state, best_params, best_fitness), record
 
-    return Trainer(init, step, (), lambda state: state.params)
+    return Trainer(init, step, (), lambda state: state.params, problem)

@@ -1,4 +1,4 @@
-"""The seed notebook's (mu+lambda)-ES with Gaussian mutations (README, "The model").
+"""The seed notebook's (mu+lambda)-ES with Gaussian mutations (docs/model.md).
 
 Parents are the ``n_parents`` fittest of the evaluated population (kept unchanged);
 each of the ``population_size - n_parents`` children copies a uniformly chosen parent and
@@ -13,17 +13,6 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 from flax import struct
-
-from ..config import Config, fail
-
-
-def check_settings(config: Config) -> None:
-    """Children must be made: more individuals than parents (``EvolutionConfig.n_parents``)."""
-    evo = config.evolution
-    if evo.n_parents >= evo.population_size:
-        fail("evolution.population_size", evo.population_size,
-             f"must exceed the number of parents max(2, int(population_size * elite_fraction)) = {evo.n_parents}, "
-             "so that children are made")
 
 
 @struct.dataclass

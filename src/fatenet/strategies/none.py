@@ -17,17 +17,6 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from ..config import Config, fail
-
-
-def check_settings(config: Config) -> None:
-    """One start, no screening: there is nothing to search."""
-    evo = config.evolution
-    if evo.restarts != 1:
-        fail("evolution.restarts", evo.restarts, "must be 1 with strategy none (nothing is searched)")
-    if evo.initial_screen:
-        fail("evolution.initial_screen", evo.initial_screen, "must be 0 with strategy none (nothing is searched)")
-
 
 @struct.dataclass
 class FixedState:
