@@ -49,6 +49,7 @@ def run_folder(tmp_path_factory):
     return folder, cfg, result
 
 
+@pytest.mark.slow
 def test_evaluate_prints_what_the_engine_computes(run_folder):
     folder, cfg, result = run_folder
     out = run("evaluate", str(folder / artifacts.PARAMS), "--replicates", "64", "--json")

@@ -82,6 +82,7 @@ def test_estimate_matches_an_exact_reference_on_the_same_paths(boundary, net_key
                                atol=2e-3 * float(jnp.max(jnp.abs(ref_gradient))))
 
 
+@pytest.mark.slow
 def test_estimate_points_uphill():
     """Along the averaged estimate, the mean utility (common random numbers) changes at the predicted rate."""
     cfg = tiny_config(simulation={"n_replicates": 16, "t_final": 3.0, "n_cells": 5})
@@ -97,6 +98,7 @@ def test_estimate_points_uphill():
     assert 0.5 * slope < (up - down) / (2 * eps) < 2.0 * slope
 
 
+@pytest.mark.slow
 def test_gradient_training_is_deterministic_and_reports_batches():
     cfg = tiny_config(evolution={"strategy": "gradient", "n_generations": 4})
     a, b = train(cfg, 3, progress=False), train(cfg, 3, progress=False)

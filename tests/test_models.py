@@ -172,6 +172,7 @@ def test_learned_thresholds_ride_at_the_end_of_the_parameters():
     np.testing.assert_array_equal(model.fates(flat, states), [0, 1, 2])
 
 
+@pytest.mark.slow
 def test_threshold_learning_on_a_tiny_problem():
     """States stay where they start (f ~ 0, no noise): uniform on [0.4, 0.6]. From a threshold of 0.95
     every cell has fate 0 (U = 0); the search moves the threshold into the states, where U > 0."""
@@ -186,6 +187,7 @@ def test_threshold_learning_on_a_tiny_problem():
     assert result.fitness > 0.3
 
 
+@pytest.mark.slow
 def test_none_keeps_the_start_and_evaluate_scores_the_papers_f():
     from fatenet.evaluation import evaluate
     from fatenet.training import train

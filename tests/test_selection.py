@@ -65,6 +65,7 @@ def test_rescore_is_the_hard_utility_on_common_fresh_tissues_and_brownian_paths(
 
 @pytest.mark.parametrize("strategy, rule", [("mu_plus_lambda", "rescored"), ("cma_es", "robust"),
                                             ("gradient", "robust"), ("cma_es", "flat")])
+@pytest.mark.slow
 def test_the_chosen_network_scores_best_on_the_rescoring(strategy, rule):
     cfg = tiny_config(evolution={"strategy": strategy, "rescore_replicates": 40, "n_generations": 4,
                                  "final_choice": rule}, simulation={"t_final": 2.0})

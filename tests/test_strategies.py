@@ -36,6 +36,7 @@ def test_strategy_maximises_a_toy_problem(name):
     assert best > -0.05, f"{name} reached only {best}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("architecture, n_params", [("mlp", 97), ("piecewise_linear", 17)])
 @pytest.mark.parametrize("name", STRATEGIES)
 def test_strategy_runs_the_cell_problem_deterministically(name, architecture, n_params):
@@ -55,6 +56,7 @@ def test_strategy_runs_the_cell_problem_deterministically(name, architecture, n_
 
 @pytest.mark.parametrize("architecture, n_params", [("mlp", 105), ("piecewise_linear", 25),
                                                     ("lateral_inhibition", 2)])
+@pytest.mark.slow
 @pytest.mark.parametrize("name", STRATEGIES)
 def test_every_strategy_trains_an_f_of_the_cells_own_state(name, architecture, n_params):
     """inputs [s, sbar] with every architecture and strategy, on the paper's reflected, half-normal tissue."""

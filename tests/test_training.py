@@ -81,6 +81,7 @@ def test_bad_seed_is_rejected():
         train(tiny_config(), "42")
 
 
+@pytest.mark.slow
 def test_short_training_rises_well_above_a_random_network():
     cfg = Config.from_dict({"simulation": {"n_replicates": 16, "t_final": 5.0},
                             "evolution": {"population_size": 10, "n_generations": 10},
@@ -92,6 +93,7 @@ def test_short_training_rises_well_above_a_random_network():
     assert metrics.loc["trained", "lateral_inhibition"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["mu_plus_lambda", "gradient"])
 def test_two_host_devices_give_the_same_numbers(strategy):
     """The population split over 2 CPU devices computes exactly what one device does."""
@@ -117,6 +119,7 @@ def test_two_host_devices_give_the_same_numbers(strategy):
     assert split["mean"] == single.history["mean_fitness"].tolist()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["mu_plus_lambda", "gradient"])
 def test_checkpoint_resume_is_byte_identical(tmp_path, strategy):
     cfg = tiny_config(evolution={"n_generations": 5, "strategy": strategy})
@@ -154,6 +157,7 @@ def test_checkpoint_resume_is_byte_identical(tmp_path, strategy):
     assert fresh.params.tobytes() == reference.params.tobytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["mu_plus_lambda", "gradient"])
 def test_many_seeds_in_one_program_agree_with_separate_runs(strategy):
     from fatenet.training import train_seeds
@@ -170,6 +174,7 @@ def test_many_seeds_in_one_program_agree_with_separate_runs(strategy):
         train_seeds(cfg, [])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["mu_plus_lambda", "cma_es", "gradient"])
 def test_generations_scanned_in_blocks_equal_the_per_generation_loop(tmp_path, strategy):
     """One compiled call per generation, or several generations in one lax.scan: same bits."""
@@ -203,6 +208,7 @@ def test_generations_scanned_in_blocks_equal_the_per_generation_loop(tmp_path, s
     assert saved[1] == saved[2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["cma_es", "gradient"])
 def test_restarts_run_side_by_side_and_pool_their_candidates(strategy):
     """Restart 0 starts as the single run of its seed; restart 1 is another, independent run.
@@ -236,6 +242,7 @@ def explore_config(**evolution):
                        | evolution)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("focus_replicates", [0, 24])  # 0: on rescore_replicates (40) tissues
 def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     from fatenet import streams
@@ -272,6 +279,7 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     assert {f"restart_{k}_best_ever" for k in kept} <= set(result.selection["candidate"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_at", [3, 5])  # checkpoints at generation 2 (before the focus) and 4 (after)
 def test_two_phase_training_resumes_byte_identical(tmp_path, stop_at):
     cfg = explore_config(log_every=1)
