@@ -22,14 +22,18 @@ def run_script(*args, timeout=900):
 def test_gpu_check_runs_as_a_dry_check_on_the_cpu(tmp_path, jax_cache):
     # its quick study is a run of the tiny study: built with the programs the tiny build compiled
     shared_tiny_study(jax_cache)
-    out = run_script("benchmarks/gpu_check.py", "--quick", "--out", str(tmp_path), "--cache", str(jax_cache))
-    assert out["quick"] and out["backend"] == "cpu"
-    assert out["seed_config_s_per_gen"] > 0 and out["default_config_s_per_gen"] > 0
-    assert out["vmapped_seeds"] == 2 and out["vmapped_wall_s"] > 0
-    assert out["study_builds_ok"] and out["byte_identical"] and out["differing_files"] == []
-    assert (tmp_path / "build_a" / artifacts.SUMMARY).is_file()
-    assert (tmp_path / "build_a" / artifacts.run_file("noise_strength~0.1/seed~1", artifacts.PARAMS)).is_file()
-    assert not (tmp_path / "build_a" / "results" / "runs" / "noise_strength~0.05").exists()  # a 1-run study
+    out = run_script("benchmarks/gpu_check.py", "--quick", "--out", str(tmp_path), "--cache", str(jax_cache),
+                     "--backends", "xla")
+    assert out["quick"] and out["backend"] == "cpu" and list(out["backends"]) == ["xla"]
+    row = out["backends"]["xla"]
+    assert row["seed_config_s_per_gen"] > 0 and row["default_config_s_per_gen"] > 0
+    assert row["default_config_cell_steps_per_s"] > 0
+    assert row["vmapped_seeds"] == 2 and row["vmapped_wall_s"] > 0
+    assert row["study_builds_ok"] and row["byte_identical"] and row["differing_files"] == []
+    build = tmp_path / "build_a_xla"
+    assert (build / artifacts.SUMMARY).is_file()
+    assert (build / artifacts.run_file("noise_strength~0.1/seed~1", artifacts.PARAMS)).is_file()
+    assert not (build / "results" / "runs" / "noise_strength~0.05").exists()  # a 1-run study
 
 
 def test_scaling_writes_its_table_figure_and_exponents(tmp_path):

@@ -61,7 +61,7 @@ def test_replace_by_dotted_name():
          r"simulation\.noise_strength = 0\.0: must be > 0 with evolution\.strategy gradient"),
         ({"evaluation": {"n_replicates": 0}}, r"evaluation\.n_replicates = 0"),
         ({"simulaton": {}}, r"simulaton = \{\}: unknown section; allowed: simulation, network"),
-        ({"simulation": {"cells": 7}}, r"simulation\.cells = 7: unknown key; allowed keys in simulation: boundary"),
+        ({"simulation": {"cells": 7}}, r"simulation\.cells = 7: unknown key; allowed keys in simulation: backend, boundary"),
         ({"simulation": [1, 2]}, r"simulation = \[1, 2\]: must be a mapping"),
     ],
 )

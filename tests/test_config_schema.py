@@ -283,8 +283,9 @@ def test_a_variant_is_not_filled_with_defaults():
 
 def test_the_sweep_offers_every_setting_that_changes_a_result():
     sweep = yaml.safe_load(SCHEMA_FILE.read_text())["properties"]["sweep"]["propertyNames"]["enum"]
-    assert "evolution.log_every" not in sweep and "simulation.noise_strength" in sweep
-    assert len(sweep) == sum(len(v) for v in engine.Config().to_dict().values()) - 1  # all but log_every
+    neutral = ("evolution.log_every", "simulation.backend")  # they change no result
+    assert not set(neutral) & set(sweep) and "simulation.noise_strength" in sweep
+    assert len(sweep) == sum(len(v) for v in engine.Config().to_dict().values()) - len(neutral)
 
 
 def test_engine_defaults_are_the_seed_notebook_and_the_study_config_is_valid():

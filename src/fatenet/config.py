@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 BOUNDARIES = ("open", "fixed", "periodic")
+BACKENDS = ("auto", "xla", "kernel")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
 ARCHITECTURES = ("mlp", "piecewise_linear", "lateral_inhibition")
 STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient", "none")
@@ -76,8 +77,9 @@ def setting(default: Any, description: str, *, minimum: float | None = None, abo
     the allowed strings (a string without choices must not be empty); for a list
     (``tuple[int, ...]``) ``item_minimum`` and ``item_maximum`` bound its items and ``unique``
     forbids repeats. ``allowed`` replaces the generated "what is allowed" text of the error.
-    ``neutral``: the setting changes how a run reports progress, never a number, so it is
-    neither swept nor part of the settings a trained network depends on.
+    ``neutral``: the setting changes how a run reports progress or where it computes, never a
+    result (at most last bits, as another machine would), so it is neither swept nor part of the
+    settings a trained network depends on.
     ``fatenet.schema`` turns these fields into the study's JSON schema.
     """
     meta = {"description": " ".join(description.split()), "minimum": minimum, "above": above, "maximum": maximum,
@@ -190,6 +192,11 @@ class SimulationConfig(_Section):
         (s <- |s| after every step, no upper bound; the paper's)""", choices=STATE_BOUNDS)
     initial_condition: str = setting("uniform", """uniform (ic_mean +- ic_spread; the seed's) or half_normal
         (|N(0, ic_spread^2)|, the paper's; ic_spread 0 starts every cell at 0)""", choices=INITIAL_CONDITIONS)
+    backend: str = setting("auto", """how tissues are integrated: xla (one XLA program per time step loop; the
+        reference), kernel (the whole time loop in one fused kernel, fatenet.kernels; interpreted, slowly, off a
+        GPU) or auto (the kernel on a GPU, xla elsewhere); a model the kernel does not cover uses xla, said once.
+        Changes where the numbers are computed, not the numbers (at most their last bits), so it is not swept""",
+                           choices=BACKENDS, neutral=True)
 
     def _check(self) -> None:
         if self.t_final < self.dt:

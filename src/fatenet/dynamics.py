@@ -30,6 +30,7 @@ on ``(n_replicates, n_cells)``), bit for bit (tested).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import jax
@@ -40,6 +41,7 @@ from jax import lax, random
 from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS, STATE_BOUNDS
 from .coupling import coupled_cells
 from .fates import apply_threshold, soft_threshold
+from .kernels import tissue
 from .noise import MAX_ELEMENTS, bits_at_step, element_words, gaussian_noise, normals_from_bits, stream_seed, uniforms
 from .problem import Problem
 
@@ -159,6 +161,24 @@ def initial_states(problem: Problem, key: jax.Array, shape: tuple[int, ...]) -> 
     return (problem.ic_mean - problem.ic_spread) + (2.0 * problem.ic_spread) * uniforms(key, shape).reshape(shape)
 
 
+_FALLBACKS_SAID: set[str] = set()
+
+
+def uses_kernel(problem: Problem, f, *, observe=None, return_trajectory: bool = False) -> bool:
+    """True when ``simulate`` integrates with the fused kernel: the problem's backend is ``kernel``
+    and the kernel covers the model (else the XLA path, said once per reason; a recorded
+    trajectory, a kymograph's few tissues, always runs on XLA)."""
+    if problem.backend != "kernel" or return_trajectory:  # (a kymograph's few tissues: XLA, quietly)
+        return False
+    reason = ("the gradient trainer follows the paths step by step" if observe is not None else
+              tissue.uncovered(problem, f))
+    if reason is not None and reason not in _FALLBACKS_SAID:
+        _FALLBACKS_SAID.add(reason)
+        warnings.warn(f"fatenet: the fused kernel does not cover this simulation ({reason}); it runs on XLA",
+                      stacklevel=3)
+    return reason is None
+
+
 def _regulatory_function(problem: Problem, f) -> RegulatoryFunction:
     """``f`` itself if it is callable, else the problem's network with the flat parameters ``f``."""
     return f if callable(f) else problem.regulatory_function(f)
@@ -198,17 +218,16 @@ def simulate(problem: Problem, f, key: jax.Array, n_replicates: int | None = Non
     if n_cells * n_replicates >= MAX_ELEMENTS:
         raise ValueError(f"a time step of {n_cells * n_replicates} cell elements exceeds the stream's counter "
                          f"({MAX_ELEMENTS})")
-    k_init, k_noise = random.split(key)
-    s0 = initial_states(problem, k_init, shape)
-    seed = stream_seed(k_noise)
+    substeps = int(substeps)
+    if substeps < 1:
+        raise ValueError(f"invalid substeps {substeps!r}: must be an integer >= 1")
+    s0, seed = _start(problem, key, shape)
+    if uses_kernel(problem, f, observe=observe, return_trajectory=return_trajectory):
+        return tissue.integrate(problem, f, s0, seed, ((1, substeps),))[0]
     # element r * n_cells + c of the stream, laid out cells-first like the states
     replicate, cell = lax.iota(jnp.uint32, n_replicates)[None, :], lax.iota(jnp.uint32, n_cells)[:, None]
     elements = replicate * jnp.uint32(n_cells) + cell
     words = element_words(seed, elements)
-
-    substeps = int(substeps)
-    if substeps < 1:
-        raise ValueError(f"invalid substeps {substeps!r}: must be an integer >= 1")
 
     def normals(t):
         if substeps == 1:
@@ -256,9 +275,19 @@ def simulate_time_steps(problem: Problem, f, key: jax.Array, factors: tuple[int,
     finest = max(factors)
     if any(k < 1 or finest % k for k in factors):
         raise ValueError(f"invalid factors {factors!r}: integers >= 1 that divide the largest")
+    if uses_kernel(problem, f):  # one pass: each normal drawn once, for every time step
+        n_replicates = int(problem.n_replicates if n_replicates is None else n_replicates)
+        s0, seed = _start(problem, key, (n_replicates, problem.n_cells))
+        return tissue.integrate(problem, f, s0, seed, tuple((k, finest // k) for k in factors))
     rhs = _regulatory_function(problem, f)
     return [simulate(problem.refined(k) if k != 1 else problem, rhs, key, n_replicates, substeps=finest // k)
             for k in factors]
+
+
+def _start(problem: Problem, key: jax.Array, shape: tuple[int, int]) -> tuple[jax.Array, jax.Array]:
+    """The initial states ``shape`` and the noise stream's seed of the simulation with ``key``."""
+    k_init, k_noise = random.split(key)
+    return initial_states(problem, k_init, shape), stream_seed(k_noise)
 
 
 def run_multiple_replicates(f: RegulatoryFunction, n_cells: int, n_replicates: int, n_steps: int,

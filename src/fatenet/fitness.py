@@ -107,8 +107,9 @@ def individual_fitness(problem: Problem, flat: jax.Array, key: jax.Array) -> Fit
     """
     model = problem.network
     exact = problem.regulatory_function(flat)
-    f = tabulated(exact, problem.f_table_points) if problem.f_table_points else exact
-    finals = simulate_time_steps(problem, f, key)
+    # the parameters themselves where f is exact (an integrator may read them: the fused kernel)
+    finals = simulate_time_steps(problem, tabulated(exact, problem.f_table_points) if problem.f_table_points else flat,
+                                 key)
     scores, valid = [], is_valid(flat, exact, jnp.zeros(()))
     for final in finals:
         scores.append(utility(model.fates(flat, final), problem.fitness, problem.bandwidth, model.n_fates))

@@ -200,6 +200,38 @@ class RegulatoryNetwork(_FlatParameters):
     def _unravel(self) -> Callable[[jax.Array], Params]:
         return ravel_pytree(self.init(jax.random.PRNGKey(0)))[1]
 
+    @cached_property
+    def _layer_positions(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(kernel (in, out), bias (out,))]`` per layer: positions in f's flat vector, which holds
+        the layers in the order of their names (``Dense_0``, ``Dense_1``, ...; as text, as
+        ``ravel_pytree`` sorts them), each its bias then its kernel (row-major)."""
+        widths = (len(self.inputs), *self.hidden_dims, 1)
+        names = [f"Dense_{i}" for i in range(len(widths) - 1)]
+        positions, start = {}, 0
+        for name in sorted(names):
+            n_in, n_out = widths[int(name.split("_")[1])], widths[int(name.split("_")[1]) + 1]
+            bias = np.arange(start, start + n_out)
+            kernel = np.arange(start + n_out, start + n_out + n_in * n_out).reshape(n_in, n_out)
+            positions[name], start = (kernel, bias), start + n_out + n_in * n_out
+        return [positions[name] for name in names]
+
+    def apply_scalars(self, p: Sequence[jax.Array], sbar: jax.Array, s: jax.Array) -> jax.Array:
+        """The same f as ``apply``, each unit a chain of scalar multiply-adds (the fused kernel's
+        form); equal to ``apply`` up to the order of each unit's sum."""
+        act = _ACTIVATION_FUNCTIONS[self.activation]
+        units = [s, sbar] if self.inputs == ("s", "sbar") else [sbar]
+        layers = self._layer_positions
+        for depth, (kernel, bias) in enumerate(layers):
+            out = []
+            for j in range(kernel.shape[1]):
+                total = units[0] * p[kernel[0, j]]
+                for i in range(1, kernel.shape[0]):
+                    total = total + units[i] * p[kernel[i, j]]
+                total = total + p[bias[j]]
+                out.append(total if depth == len(layers) - 1 else act(total))
+            units = out
+        return self._output(units[0])
+
     def unflatten_f(self, flat: jax.Array) -> Params:
         """f's flat parameters -> Flax parameter tree."""
         return self._unravel(jnp.asarray(flat))
@@ -213,9 +245,10 @@ several times faster on CPUs (the default 17-knot f); larger tables (``f_table_p
 def interpolate(table: jax.Array, sbar: jax.Array) -> jax.Array:
     """Linear interpolation of ``table`` (values at ``len(table)`` evenly spaced points of [0, 1]).
 
-    Exact at the points; sbar outside [0, 1] is clamped to it.
+    Exact at the points; sbar outside [0, 1] is clamped to it. ``table`` may also be a sequence
+    of scalars (at most ``SELECT_MAX_POINTS``: the fused kernel's form), with the same numbers.
     """
-    n = table.shape[-1]
+    n = len(table) if isinstance(table, (list, tuple)) else table.shape[-1]
     scale = n - 1
     x = jnp.clip(sbar, 0.0, 1.0) * scale
     i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
@@ -237,9 +270,10 @@ def interpolate_2d(table: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
     interpolated along y (``interpolate``), then the row values along x: the textbook formula's
     numbers, with the selects that make small tables fast on CPUs (measured, a 9 x 9 grid in a
     2000-step scan: 3 times faster than four gathers, 10 times faster than hat-function
-    products); a table larger than ``SELECT_MAX_POINTS`` a side gathers its four corners.
+    products); a table larger than ``SELECT_MAX_POINTS`` a side gathers its four corners. ``table``
+    may also be a sequence of rows of scalars (the fused kernel's form), with the same numbers.
     """
-    n = table.shape[-1]
+    n = len(table) if isinstance(table, (list, tuple)) else table.shape[-1]
     scale = n - 1
     u = jnp.clip(x, 0.0, 1.0) * scale
     i = jnp.clip(jnp.floor(u).astype(jnp.int32), 0, scale - 1)
@@ -290,6 +324,16 @@ class PiecewiseLinear(_FlatParameters):
         table = params.reshape(self.n_knots, self.n_knots)
         return self._output(interpolate_2d(table, x[..., 0], x[..., 1]))
 
+    def apply_scalars(self, p: Sequence[jax.Array], sbar: jax.Array, s: jax.Array) -> jax.Array:
+        """The same f as ``apply``, bit for bit, read from the knots' values as scalars (selects:
+        ``interpolate`` and ``interpolate_2d`` take a sequence as well as an array)."""
+        if self.n_knots > SELECT_MAX_POINTS:
+            raise ValueError(f"a table of {self.n_knots} knots is read by gathers, not from scalars")
+        if self.inputs == ("sbar",):
+            return self._output(interpolate(p, sbar))
+        n = self.n_knots
+        return self._output(interpolate_2d([p[k * n:(k + 1) * n] for k in range(n)], s, sbar))
+
     def unflatten_f(self, flat: jax.Array) -> jax.Array:
         return jnp.asarray(flat)
 
@@ -331,9 +375,11 @@ class LateralInhibition(_FlatParameters):
     def apply(self, params: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
         """f(s, sbar) elementwise: the output has the shape of ``sbar``."""
         x = self.inputs_of(sbar, s)
-        own, mean = x[..., 0], x[..., 1]
-        params = jnp.asarray(params, jnp.float32)
-        return self._output(jax.nn.sigmoid(2.0 * (params[1] * own - params[0] * mean)) - own)
+        return self.apply_scalars(jnp.asarray(params, jnp.float32), x[..., 1], x[..., 0])
+
+    def apply_scalars(self, p: Sequence[jax.Array], sbar: jax.Array, s: jax.Array) -> jax.Array:
+        """sigmoid(2 (h_g s - h_s sbar)) - s with ``p = [h_s, h_g]`` (an array or scalars)."""
+        return self._output(jax.nn.sigmoid(2.0 * (p[1] * s - p[0] * sbar)) - s)
 
     def unflatten_f(self, flat: jax.Array) -> jax.Array:
         return jnp.asarray(flat)

@@ -73,14 +73,24 @@ def stream_seed(key: jax.Array) -> jax.Array:
         return random.bits(key, (2,), jnp.uint32)
 
 
+def element_hash(k0: jax.Array, element: jax.Array) -> jax.Array:
+    """The first half of the hash, ``mix(element * 0x9E3779B9 + k0)`` (uint32 ``k0``, ``element``)."""
+    return mix(element * _GOLDEN + k0)
+
+
+def step_hash(k1: jax.Array, words: jax.Array, step: jax.Array) -> jax.Array:
+    """The second half, ``mix(words ^ (k1 + step * 0x85EBCA77))``: the bits at time ``step`` (uint32 all)."""
+    return mix(words ^ (k1 + step * _STEP))
+
+
 def element_words(seed: jax.Array, element: jax.Array) -> jax.Array:
-    """The first half of the hash, ``mix(element * 0x9E3779B9 + k0)``: the same at every time step."""
-    return mix(jnp.asarray(element, jnp.uint32) * _GOLDEN + jnp.asarray(seed, jnp.uint32)[0])
+    """``element_hash`` of the stream ``seed``: the same at every time step."""
+    return element_hash(jnp.asarray(seed, jnp.uint32)[0], jnp.asarray(element, jnp.uint32))
 
 
 def bits_at_step(seed: jax.Array, words: jax.Array, step: jax.Array) -> jax.Array:
     """uint32 bits at time ``step`` of the elements whose ``element_words`` are ``words``."""
-    return mix(words ^ (jnp.asarray(seed, jnp.uint32)[1] + jnp.asarray(step, jnp.uint32) * _STEP))
+    return step_hash(jnp.asarray(seed, jnp.uint32)[1], words, jnp.asarray(step, jnp.uint32))
 
 
 def hashed_bits(seed: jax.Array, step: jax.Array, element: jax.Array) -> jax.Array:
@@ -88,8 +98,18 @@ def hashed_bits(seed: jax.Array, step: jax.Array, element: jax.Array) -> jax.Arr
     return bits_at_step(seed, element_words(seed, element), step)
 
 
-def normals_from_bits(bits: jax.Array) -> jax.Array:
-    """Standard normals (float32) from uniformly random uint32 bits, one each (module doc)."""
+def quantile_table() -> tuple[np.ndarray, np.ndarray]:
+    """The half-normal quantile table ``(value, slope)``, float32 (2^QUANTILE_BITS x 32 entries each)."""
+    return _VALUE, _SLOPE
+
+
+def normals_from_bits(bits: jax.Array, value=None, slope=None) -> jax.Array:
+    """Standard normals (float32) from uniformly random uint32 bits, one each (module doc).
+
+    ``value``, ``slope``: where the table is read (``quantile_table``'s arrays by default; the
+    fused kernel passes the references it was handed)."""
+    value = jnp.asarray(_VALUE) if value is None else value
+    slope = jnp.asarray(_SLOPE) if slope is None else slope
     bits = jnp.asarray(bits, jnp.uint32)
     v = (bits << 1) | jnp.uint32(1)  # the low 31 bits as an odd 32-bit number: w = v / 2^32
     octave = lax.clz(v)  # w in [2^-(octave+1), 2^-octave)
@@ -97,7 +117,7 @@ def normals_from_bits(bits: jax.Array) -> jax.Array:
     segment = (top >> (31 - QUANTILE_BITS)) & jnp.uint32(2**QUANTILE_BITS - 1)
     frac = ((top << (QUANTILE_BITS + 1)) >> 8).astype(jnp.float32) * jnp.float32(2.0**-24)
     index = (octave << QUANTILE_BITS) | segment
-    magnitude = jnp.asarray(_VALUE)[index] + frac * jnp.asarray(_SLOPE)[index]
+    magnitude = value[index] + frac * slope[index]
     return jnp.where((bits >> 31) == 1, -magnitude, magnitude)
 
 

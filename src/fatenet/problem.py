@@ -9,15 +9,15 @@ has two kinds of fields:
   architecture and its fates (``network``, a ``neural_network`` object), the tissue (cells,
   ends, coupling and its weights, state bounds, initial condition), the number of time steps
   and of training replicates, the fitness (kind, time-step factors and their rule, the
-  training's tabulated f);
+  training's tabulated f) and the integrator (``backend``: ``xla`` or the fused ``kernel``);
 * **array leaves**, the physical numbers (``dt``, ``noise_strength``, ``ic_mean``,
   ``ic_spread``, ``bandwidth``), float32 scalars traced by every compiled program that takes
   the problem as an argument, so a sweep over them compiles each program once.
 
 Where the model grows, the Problem grows, not the call signatures: a model with several
 species per cell and its own drift (reaction-diffusion on a sub-cell grid) is a new static
-field that ``dynamics.simulate`` dispatches on, and a second integrator (a fused GPU kernel)
-is a second implementation behind ``dynamics.simulate``, checked against the XLA one.
+field that ``dynamics.simulate`` dispatches on, as it dispatches on ``backend`` to the fused
+kernel (``fatenet.kernels``), a second implementation checked against the XLA one.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
-from .config import Config, FatesConfig, NetworkConfig
+from .config import BACKENDS, Config, FatesConfig, NetworkConfig
 from .neural_network import Network, make_network
 
 LEAVES = ("dt", "noise_strength", "ic_mean", "ic_spread", "bandwidth")
@@ -58,6 +58,7 @@ class Problem:
     dt_factors: tuple[int, ...]
     dt_rule: str
     f_table_points: int
+    backend: str
     dt: jax.Array
     noise_strength: jax.Array
     ic_mean: jax.Array
@@ -69,8 +70,8 @@ class Problem:
                boundary: str = "open", coupling: str = "nearest", coupling_weights: str = "mean",
                state_bounds: str = "clip", initial_condition: str = "uniform", fitness: str = "soft",
                dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst", f_table_points: int = 0,
-               dt: float = 0.01, noise_strength: float = 0.1, ic_mean: float = 0.5, ic_spread: float = 0.1,
-               bandwidth: float = 0.1) -> Problem:
+               backend: str = "xla", dt: float = 0.01, noise_strength: float = 0.1, ic_mean: float = 0.5,
+               ic_spread: float = 0.1, bandwidth: float = 0.1) -> Problem:
         """A Problem from plain values (defaults: the seed's model); the physical numbers become
         float32 arrays. ``network`` defaults to the seed's MLP of sbar."""
         return cls(network=network if network is not None else make_network(NetworkConfig(), FatesConfig()),
@@ -78,6 +79,7 @@ class Problem:
                    coupling=coupling, coupling_weights=coupling_weights, state_bounds=state_bounds,
                    initial_condition=initial_condition, fitness=fitness,
                    dt_factors=tuple(int(k) for k in dt_factors), dt_rule=dt_rule, f_table_points=int(f_table_points),
+                   backend=resolve_backend(backend),
                    **{name: _f32(value) for name, value in zip(LEAVES, (dt, noise_strength, ic_mean, ic_spread,
                                                                           bandwidth), strict=True)})
 
@@ -110,6 +112,15 @@ class Problem:
         return lambda sbar, s=None: self.network.apply(params, sbar, s)
 
 
+def resolve_backend(backend: str) -> str:
+    """``simulation.backend`` as the integrator to use: ``auto`` is ``kernel`` on a GPU, ``xla`` elsewhere."""
+    if backend not in BACKENDS:
+        raise ValueError(f"invalid backend {backend!r}: must be one of " + ", ".join(BACKENDS))
+    if backend == "auto":
+        return "kernel" if jax.default_backend() == "gpu" else "xla"
+    return backend
+
+
 def _f32(value) -> jax.Array:
     return jnp.asarray(value, jnp.float32)
 
@@ -122,8 +133,9 @@ def _from_config(config: Config) -> Problem:
                           coupling_weights=sim.coupling_weights, state_bounds=sim.state_bounds,
                           initial_condition=sim.initial_condition, fitness=evo.fitness,
                           dt_factors=evo.fitness_dt_factors, dt_rule=evo.fitness_dt_rule,
-                          f_table_points=evo.f_table_points, dt=sim.dt, noise_strength=sim.noise_strength,
-                          ic_mean=sim.ic_mean, ic_spread=sim.ic_spread, bandwidth=evo.bandwidth)
+                          f_table_points=evo.f_table_points, backend=sim.backend, dt=sim.dt,
+                          noise_strength=sim.noise_strength, ic_mean=sim.ic_mean, ic_spread=sim.ic_spread,
+                          bandwidth=evo.bandwidth)
 
 
 jax.tree_util.register_dataclass(

@@ -51,7 +51,7 @@ def screen_scores(problem: Problem, population: jax.Array, keys: jax.Array) -> t
 
     def one(flat, key):
         f = problem.regulatory_function(flat)
-        final = simulate(problem, f, key)
+        final = simulate(problem, flat, key)
         patterns = problem.network.fates(flat, final)
         u = utility(patterns, problem.fitness, problem.bandwidth, problem.n_fates)[0]
         valid = is_valid(flat, f, final) & jnp.isfinite(u)

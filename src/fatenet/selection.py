@@ -88,7 +88,7 @@ def hard_utilities(problem: Problem, population: jax.Array, key: jax.Array, fact
 
     def one(flat):
         f = problem.regulatory_function(flat)
-        finals = simulate_time_steps(problem, f, key, factors, n_replicates)
+        finals = simulate_time_steps(problem, flat, key, factors, n_replicates)
         return jnp.stack([jnp.where(is_valid(flat, f, final),
                                     utility(problem.network.fates(flat, final), "hard", n_fates=problem.n_fates)[0],
                                     INVALID_FITNESS) for final in finals])

@@ -10,9 +10,11 @@ from fatenet import io  # noqa: E402  (imported after the redirect so its output
 from fatenet.config import Config  # noqa: E402
 from fatenet.evaluation import evaluate, paper_surface, regulatory_surface  # noqa: E402
 from fatenet.plots import plot_f_surface, plot_kymographs, plot_patterns, plot_random_vs_trained  # noqa: E402
+from fatenet.study import with_neutral  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-config = Config.from_dict(snakemake.params.settings)
+# settings that change no result (the backend) come from the study config, not a rule param
+config = Config.from_dict(with_neutral(snakemake.params.settings, snakemake.config))
 seed = int(snakemake.params.seed)
 params, metadata = io.load_params(snakemake.input.params)
 

@@ -13,7 +13,7 @@ from fatenet.training import train  # noqa: E402
 from run_outputs import write_run  # noqa: E402
 
 io.enable_compilation_cache(snakemake.config["cache_dir"])
-# log_every only paces progress lines, so it comes from the study config, not a rule param
+# settings that change no result (log_every, the backend) come from the study config, not a rule param
 config = Config.from_dict(with_neutral(snakemake.params.settings, snakemake.config))
 seed = int(snakemake.params.seed)
 if io.sidecar_path(snakemake.output.params) != Path(snakemake.output.sidecar):
