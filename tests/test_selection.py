@@ -136,3 +136,17 @@ def test_a_run_builds_its_pieces_once():
     louder = rescore(cfg.replace({"simulation.noise_strength": 0.3}), candidates, 1, (1, 4))
     assert hard_utilities._cache_size() == compiled
     assert not np.array_equal(louder, first)
+
+
+def test_several_seeds_are_rescored_together_as_each_alone():
+    """rescore_seeds: the seeds' candidates (different counts) in one program, each seed's scores
+    those of its own rescore (up to float rounding of the batched program; the fates are the same)."""
+    from fatenet.selection import rescore_seeds
+
+    cfg = tiny_config(evolution={"rescore_replicates": 24})
+    model = make_network(cfg.network)
+    candidates = [np.asarray(model.init_population(jax.random.PRNGKey(k), n)) * 3.0 for k, n in ((1, 3), (2, 5))]
+    together = rescore_seeds(cfg, candidates, [7, 8], (1, 4))
+    for got, params, seed in zip(together, candidates, [7, 8], strict=True):
+        assert got.shape == (len(params), 2)
+        np.testing.assert_allclose(got, rescore(cfg, params, seed, (1, 4)), rtol=0, atol=1e-6)

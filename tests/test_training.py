@@ -251,7 +251,7 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
 
     cfg = explore_config(focus_replicates=focus_replicates)
     on = cfg.replace({"evolution.rescore_replicates": focus_replicates or 40})  # the focus tissues
-    populations, classes = start_populations(cfg, 3)
+    [(populations, classes)] = start_populations(cfg, [3])
     assert len(set(classes)) == len(classes) == 3  # three restarts in three pattern classes
     init, step, mean, *_ = make_generation_step(cfg, explore=True)
     explored, _ = step(init([3], populations=[populations]), 2)
@@ -264,7 +264,7 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     first = int(np.argmax(np.maximum(of_best[:, 0], of_mean[:, 0])))
     worst = np.maximum(of_best.min(axis=1), of_mean.min(axis=1))
     order = [int(k) for k in np.argsort(-worst, kind="stable") if k != first]
-    state, kept = focus(cfg, 3, explored, mean)
+    [(state, kept)] = focus(cfg, [3], [explored], mean)
     assert kept.tolist() == [first, order[0]]
     np.testing.assert_array_equal(np.asarray(state.best_params), best[kept])
     assert np.all(np.asarray(state.best_fitness) == -np.inf)

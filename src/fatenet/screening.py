@@ -111,11 +111,22 @@ def class_starts(fitness: np.ndarray, classes: list[str], n_restarts: int, popul
 
 def restart_populations(config: Config, run_keys: list[jax.Array]) -> tuple[list[jax.Array], list[str]]:
     """Each restart's initial population (``start_from: pattern_classes``) and its class."""
+    return seeds_restart_populations(config, [run_keys])[0]
+
+
+def seeds_restart_populations(config: Config, run_keys: list[list[jax.Array]]) -> list[tuple[list, list[str]]]:
+    """``restart_populations`` of several seeds (``run_keys``: each seed's restarts' run keys), their
+    candidates screened together; each seed's archive is its own."""
     problem = Problem.from_config(config)
     evo = config.evolution
-    pairs = [screened_candidates(problem.network, key, evo.initial_screen) for key in run_keys]
+    pairs = [screened_candidates(problem.network, key, evo.initial_screen) for keys in run_keys for key in keys]
     candidates = jnp.concatenate([c for c, _ in pairs])
-    keys = jnp.concatenate([k for _, k in pairs])
-    fitness, classes = screen(problem, candidates, keys)
-    starts = class_starts(fitness, classes, len(run_keys), evo.population_size)
-    return [candidates[idx] for idx in starts], [classes[idx[0]] for idx in starts]
+    fitness, classes = screen(problem, candidates, jnp.concatenate([k for _, k in pairs]))
+    out, first = [], 0
+    for keys in run_keys:
+        end = first + len(keys) * evo.initial_screen
+        part, part_classes = candidates[first:end], classes[first:end]
+        starts = class_starts(fitness[first:end], part_classes, len(keys), evo.population_size)
+        out.append(([part[idx] for idx in starts], [part_classes[idx[0]] for idx in starts]))
+        first = end
+    return out

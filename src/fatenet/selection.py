@@ -79,9 +79,8 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
     return names, np.stack(params), np.asarray(scores, np.float64)
 
 
-@partial(jax.jit, static_argnames=("factors", "n_replicates"))
-def hard_utilities(problem: Problem, population: jax.Array, key: jax.Array, factors: tuple[int, ...],
-                   n_replicates: int) -> jax.Array:
+def _hard_utilities(problem: Problem, population: jax.Array, key: jax.Array, factors: tuple[int, ...],
+                    n_replicates: int) -> jax.Array:
     """Hard U ``(K, len(factors))`` of every network of ``population (K, D)`` on the same
     ``n_replicates`` tissues of ``key``, integrated with dt divided by each factor on the same
     Brownian path (``dynamics.simulate_time_steps``); ``INVALID_FITNESS`` where not finite."""
@@ -96,6 +95,19 @@ def hard_utilities(problem: Problem, population: jax.Array, key: jax.Array, fact
     return jax.vmap(one)(population)
 
 
+hard_utilities = jax.jit(_hard_utilities, static_argnames=("factors", "n_replicates"))
+"""``_hard_utilities`` compiled (once per static structure of the problem, factors and replicates)."""
+
+
+@partial(jax.jit, static_argnames=("factors", "n_replicates"))
+def hard_utilities_of_seeds(problem: Problem, populations: jax.Array, keys: jax.Array, factors: tuple[int, ...],
+                            n_replicates: int) -> jax.Array:
+    """``hard_utilities`` of several seeds' candidates ``(S, K, D)``, each seed on its key's tissues
+    ``keys (S,)``: ``(S, K, len(factors))`` in one program."""
+    return jax.vmap(lambda population, key: _hard_utilities(problem, population, key, factors, n_replicates))(
+        populations, keys)
+
+
 def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[int, ...] = (1,),
             stream: int = streams.RESCORE, replicates: int | None = None) -> np.ndarray:
     """Hard U ``(K, len(factors))`` of every candidate (K, D) on the same ``replicates``
@@ -106,6 +118,23 @@ def rescore(config: Config, candidates: np.ndarray, seed: int, factors: tuple[in
     scores = hard_utilities(Problem.from_config(config), jnp.asarray(candidates, jnp.float32), key,
                             tuple(int(k) for k in factors), int(replicates or config.evolution.rescore_replicates))
     return np.asarray(scores, np.float64)
+
+
+def rescore_seeds(config: Config, candidates: list[np.ndarray], seeds: list[int], factors: tuple[int, ...] = (1,),
+                  stream: int = streams.RESCORE, replicates: int | None = None) -> list[np.ndarray]:
+    """``rescore`` of every seed's candidates (a list of ``(K_i, D)``), the seeds in one program
+    (``hard_utilities_of_seeds``); a single seed is ``rescore`` itself."""
+    if len(seeds) == 1:
+        return [rescore(config, candidates[0], seeds[0], factors, stream, replicates)]
+    counts = [len(c) for c in candidates]
+    # every seed's candidates padded to the most with copies of its last one (scored, then dropped)
+    padded = np.stack([np.concatenate([c, np.repeat(c[-1:], max(counts) - len(c), axis=0)]) for c in
+                       (np.asarray(c, np.float32) for c in candidates)])
+    keys = jnp.stack([jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream) for seed in seeds])
+    scores = hard_utilities_of_seeds(Problem.from_config(config), jnp.asarray(padded), keys,
+                                     tuple(int(k) for k in factors),
+                                     int(replicates or config.evolution.rescore_replicates))
+    return [np.asarray(score[:count], np.float64) for score, count in zip(scores, counts, strict=True)]
 
 
 def flat_score(by_dt: np.ndarray) -> np.ndarray:
@@ -130,6 +159,11 @@ def time_step_score(rule: str, by_dt: np.ndarray) -> np.ndarray:
     raise ValueError(f"final_choice {rule!r} has no time-step score; allowed: robust, flat")
 
 
+def choice_factors(config: Config) -> tuple[int, ...]:
+    """The time-step factors the final choice re-scores at: 1, 4 and 16 (robust, flat) or 1."""
+    return (1, *DT_REFINEMENTS) if config.evolution.final_choice in TIME_STEP_CHOICES else (1,)
+
+
 def choose_final(config: Config, seed: int, best_params, best_fitness, population, fitness, means,
                  restart_ids=None) -> Choice:
     """The network a run returns (module doc), with the table of candidates and their scores.
@@ -137,28 +171,38 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
     ``best_params``, ``best_fitness``, ``means`` and ``restart_ids`` have one entry per restart
     (see ``final_candidates``); ``best_ever`` keeps the best of the restarts' best networks.
     """
-    rule = config.evolution.final_choice
-    if rule == "best_ever":
-        k = int(np.argmax(np.asarray(best_fitness, np.float64)))  # the first restart wins a tie
-        nan = [np.nan]
-        table = pd.DataFrame({"candidate": ["best_ever"], "train_fitness": [float(best_fitness[k])],
-                              "rescore_utility": nan, "rescore_fine_dt": nan, "rescore_finest_dt": nan,
-                              "rescore_score": nan, "chosen": [True]})
-        return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
+    if config.evolution.final_choice == "best_ever":
+        return best_ever_choice(best_params, best_fitness)
     names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
                                              config.evolution.rescore_candidates, restart_ids)
-    if rule in TIME_STEP_CHOICES:
-        utilities, fine, finest = by_dt = rescore(config, params, seed, (1, *DT_REFINEMENTS)).T
-        score = time_step_score(rule, by_dt)
+    return choose_among(config, names, params, scores, rescore(config, params, seed, choice_factors(config)))
+
+
+def best_ever_choice(best_params, best_fitness) -> Choice:
+    """``final_choice: best_ever``: the best of the restarts' best networks (the first wins a tie)."""
+    k = int(np.argmax(np.asarray(best_fitness, np.float64)))
+    nan = [np.nan]
+    table = pd.DataFrame({"candidate": ["best_ever"], "train_fitness": [float(best_fitness[k])],
+                          "rescore_utility": nan, "rescore_fine_dt": nan, "rescore_finest_dt": nan,
+                          "rescore_score": nan, "chosen": [True]})
+    return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
+
+
+def choose_among(config: Config, names: list[str], params: np.ndarray, scores: np.ndarray,
+                 rescored: np.ndarray) -> Choice:
+    """The final choice among the candidates ``names`` / ``params`` (training scores ``scores``) from
+    their re-scores ``(K, len(choice_factors(config)))``."""
+    if config.evolution.final_choice in TIME_STEP_CHOICES:
+        utilities, fine, finest = by_dt = np.asarray(rescored).T
+        score = time_step_score(config.evolution.final_choice, by_dt)
     else:
-        utilities = rescore(config, params, seed)[:, 0]
+        utilities = np.asarray(rescored)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
         score = utilities
-    finer = [fine, finest]
     # argmax returns the first maximum: the best-ever network wins a tie. -inf (invalid) never wins
     # unless every candidate is invalid.
     chosen = int(np.argmax(np.where(np.isnan(score), -np.inf, score)))
     table = pd.DataFrame({"candidate": names, "train_fitness": scores, "rescore_utility": utilities,
-                          "rescore_fine_dt": finer[0], "rescore_finest_dt": finer[1], "rescore_score": score,
+                          "rescore_fine_dt": fine, "rescore_finest_dt": finest, "rescore_score": score,
                           "chosen": np.arange(len(names)) == chosen})
     return Choice(params[chosen], float(scores[chosen]), table)

@@ -42,8 +42,15 @@ from .constants import DT_REFINEMENTS, TIME_STEP_CHOICES
 from .cost import estimate
 from .fitness import replicated_sharding
 from .progress import Progress, duration
-from .screening import restart_populations
-from .selection import choose_final, rescore, time_step_score
+from .screening import seeds_restart_populations
+from .selection import (
+    best_ever_choice,
+    choice_factors,
+    choose_among,
+    final_candidates,
+    rescore_seeds,
+    time_step_score,
+)
 from .strategies.ask_tell import ASK_TELL_STRATEGIES, ask_tell_trainer
 from .strategies.base import Trainer
 from .strategies.gradient import gradient_trainer
@@ -178,20 +185,21 @@ def _part(tree, index):
     return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
 
 
-def start_populations(config: Config, seed: int) -> tuple[list | None, list[str]]:
-    """The restarts' initial populations and start classes (``start_from: pattern_classes``),
-    or ``(None, [""] * restarts)`` when each restart draws its own start."""
+def start_populations(config: Config, seeds: list[int]) -> list[tuple[list | None, list[str]]]:
+    """Each seed's restarts' initial populations and start classes (``start_from: pattern_classes``;
+    the seeds' screens in one batch), or ``(None, [""] * restarts)`` when each restart draws its own start."""
     restarts = config.evolution.restarts
     if config.evolution.start_from != "pattern_classes":
-        return None, [""] * restarts
-    return restart_populations(config, [run_key(seed, k) for k in range(restarts)])
+        return [(None, [""] * restarts) for _ in seeds]
+    return seeds_restart_populations(config, [[run_key(seed, k) for k in range(restarts)] for seed in seeds])
 
 
-def focus(config: Config, seed: int, state, mean: Callable):
-    """``(state of the kept restarts, their indices)`` after the exploration phase (module doc).
+def focus(config: Config, seeds: list[int], states: list, mean: Callable) -> list[tuple]:
+    """``[(state of the kept restarts, their indices)]`` after the exploration phase, one per seed
+    (``states``: each seed's run state, restarts first; the seeds' candidates scored together).
 
     Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as many
-    as ``rescore_replicates``) fresh tissues (key stream ``selection.streams.FOCUS``) by two
+    as ``rescore_replicates``) fresh tissues (key stream ``streams.FOCUS``) by two
     measures: the hard U at dt, which the exploration trains on, and, where the final choice is
     ``robust`` or ``flat``, the final choice's own score (U at dt, dt / 4 and dt / 16 on the
     same Brownian paths, ``selection.time_step_score``); a restart's score is the better of its
@@ -206,27 +214,32 @@ def focus(config: Config, seed: int, state, mean: Callable):
     the time step (0.897 at dt, 0.818 at dt / 16), and the final choice had no network that
     holds.
     """
-    best = np.asarray(state.best_params)
-    centres = mean(state)
-    candidates = best if centres is None else np.concatenate([best, np.asarray(centres)])
     evo = config.evolution
     tissues = evo.focus_replicates or evo.rescore_replicates
-    if evo.final_choice in TIME_STEP_CHOICES:
-        by_dt = rescore(config, candidates, seed, (1, *DT_REFINEMENTS), stream=streams.FOCUS, replicates=tissues).T
-        measures = (by_dt[0], time_step_score(evo.final_choice, by_dt))
-    else:
-        measures = (rescore(config, candidates, seed, (1,), stream=streams.FOCUS, replicates=tissues)[:, 0],)
-    rankings = []
-    for measure in measures:
-        scores = measure.reshape(-1, len(best)).max(axis=0)
-        rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
-    kept = []
-    for k in np.stack(rankings, axis=1).reshape(-1):  # alternate the two rankings
-        if int(k) not in kept and len(kept) < evo.keep_restarts:
-            kept.append(int(k))
-    kept = np.asarray(kept)
-    state = jax.tree_util.tree_map(lambda leaf: leaf[kept], state)
-    return state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept
+    candidates = []
+    for state in states:
+        best, centres = np.asarray(state.best_params), mean(state)
+        candidates.append(best if centres is None else np.concatenate([best, np.asarray(centres)]))
+    time_steps = evo.final_choice in TIME_STEP_CHOICES
+    scored = rescore_seeds(config, candidates, seeds, (1, *DT_REFINEMENTS) if time_steps else (1,),
+                           stream=streams.FOCUS, replicates=tissues)
+    out = []
+    for state, by_candidate in zip(states, scored, strict=True):
+        by_dt = by_candidate.T
+        measures = (by_dt[0], time_step_score(evo.final_choice, by_dt)) if time_steps else (by_dt[0],)
+        n_restarts = len(np.asarray(state.best_params))
+        rankings = []
+        for measure in measures:
+            scores = measure.reshape(-1, n_restarts).max(axis=0)
+            rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
+        kept = []
+        for k in np.stack(rankings, axis=1).reshape(-1):  # alternate the two rankings
+            if int(k) not in kept and len(kept) < evo.keep_restarts:
+                kept.append(int(k))
+        kept = np.asarray(kept)
+        state = jax.tree_util.tree_map(lambda leaf, kept=kept: leaf[kept], state)
+        out.append((state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept))
+    return out
 
 
 def phases(config: Config) -> list[tuple[int, int, bool]]:
@@ -306,7 +319,7 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
     init, _, mean, full, pack = next(iter(steps.values()))
     if evo.start_from == "pattern_classes":
         bar.note(f"screening {evo.restarts} x {evo.initial_screen} random networks for the restarts' starts")
-    starts = [start_populations(config, seed) for seed in seeds]
+    starts = start_populations(config, seeds)
     state = init(seeds, populations=None if starts[0][0] is None else [pops for pops, _ in starts])
     kept = [np.arange(evo.restarts) for _ in seeds]
     columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
@@ -335,7 +348,7 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
         if not explore and evo.explore_generations and start <= evo.explore_generations:
             # (a checkpoint after this point holds the kept restarts)
             host = full(jax.device_get(state))
-            focused = [focus(config, seed, _part(host, i), mean) for i, seed in enumerate(seeds)]
+            focused = focus(config, seeds, [_part(host, i) for i in range(len(seeds))], mean)
             kept = [k for _, k in focused]
             state = init(seeds, _stack([part for part, _ in focused]))
             bar.restart_clock()
@@ -357,8 +370,9 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
                 _checkpoint.save(checkpoint, jax.device_get(state), columns[0] | {"kept_restarts": kept[0]}, end, ident)
     state = full(jax.device_get(state))
     last = _part(out, -1)
-    results = [_finish(config, seed, _part(state, i), _part(last, i), mean, columns[i],
-                       _restart_table(starts[i][1], kept[i])) for i, seed in enumerate(seeds)]
+    results = _finish(config, seeds, [_part(state, i) for i in range(len(seeds))],
+                      [_part(last, i) for i in range(len(seeds))], mean, columns,
+                      [_restart_table(starts[i][1], kept[i]) for i in range(len(seeds))])
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     return results
@@ -369,25 +383,36 @@ def _restart_table(classes: list[str], kept: np.ndarray) -> pd.DataFrame:
                          "kept": np.isin(np.arange(len(classes)), kept)})
 
 
-def _finish(config: Config, seed: int, state, last: dict, mean: Callable, columns: dict,
-            restarts: pd.DataFrame) -> TrainResult:
-    """The run's result: the final network chosen among the candidates (``fatenet.selection``).
+def _finish(config: Config, seeds: list[int], states: list, lasts: list[dict], mean: Callable, columns: list[dict],
+            restarts: list[pd.DataFrame]) -> list[TrainResult]:
+    """Each seed's result: the final network chosen among its candidates (``fatenet.selection``;
+    the seeds' candidates re-scored together).
 
-    ``state`` and ``last`` (its last generation) carry a leading axis of the restarts still
-    training; every one's best network and mean are candidates (named by its restart number
-    when there are several), and its last generation joins the pooled one.
+    A seed's state and last generation carry a leading axis of the restarts still training; every
+    one's best network and mean are candidates (named by its restart number when there are
+    several), and its last generation joins the pooled one.
     """
-    names = restarts["restart"][restarts["kept"]].to_numpy()
-    runs = [_part(state, k) for k in range(len(names))]
-    last = pooled(last)
-    centres = [mean(run) for run in runs]
-    choice = choose_final(config, seed, [run.best_params for run in runs], [run.best_fitness for run in runs],
-                          last["population"], last["fitness"],
-                          None if centres[0] is None else [np.asarray(c) for c in centres],
-                          restart_ids=names if config.evolution.restarts > 1 else None)
-    return TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
-                       history=_history_frame(columns), selection=choice.table,
-                       best_ever_fitness=float(max(run.best_fitness for run in runs)), restarts=restarts)
+    pending = []
+    for state, last, table in zip(states, lasts, restarts, strict=True):
+        names = table["restart"][table["kept"]].to_numpy()
+        runs = [_part(state, k) for k in range(len(names))]
+        centres = [mean(run) for run in runs]
+        pending.append(([run.best_params for run in runs], [run.best_fitness for run in runs], pooled(last),
+                        None if centres[0] is None else [np.asarray(c) for c in centres],
+                        names if config.evolution.restarts > 1 else None))
+    if config.evolution.final_choice == "best_ever":
+        choices = [best_ever_choice(best, fitness) for best, fitness, *_ in pending]
+    else:
+        candidates = [final_candidates(best, fitness, last["population"], last["fitness"], centres,
+                                       config.evolution.rescore_candidates, ids)
+                      for best, fitness, last, centres, ids in pending]
+        rescored = rescore_seeds(config, [params for _, params, _ in candidates], seeds, choice_factors(config))
+        choices = [choose_among(config, names, params, scores, by_dt)
+                   for (names, params, scores), by_dt in zip(candidates, rescored, strict=True)]
+    return [TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
+                        history=_history_frame(cols), selection=choice.table,
+                        best_ever_fitness=float(max(np.max(f) for f in fitness)), restarts=table)
+            for choice, cols, table, (_, fitness, *_rest) in zip(choices, columns, restarts, pending, strict=True)]
 
 
 def _history_frame(columns: dict[str, list]) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from ..problem import Problem
 BLOCK = 128
 """Replicates per program of the kernel (a power of two)."""
 WARPS = 4
-"""GPU warps per program (Triton's ``num_warps``): 128 threads, one replicate each at ``BLOCK`` 128."""
+"""The most GPU warps per program (Triton's ``num_warps``): one thread per replicate of the block."""
 ARCHITECTURES = ("piecewise_linear", "lateral_inhibition", "mlp")
 """The f the kernel evaluates (``apply_scalars``)."""
 MAX_KNOTS = 33
@@ -214,7 +214,7 @@ def integrate(problem: Problem, flat: jax.Array, s0: jax.Array, seed: jax.Array,
                   whole(slope.shape[0])],
         out_specs=[rows for _ in levels],
         interpret=_interpret(),
-        compiler_params=pl_triton.CompilerParams(num_warps=WARPS, num_stages=1),
+        compiler_params=pl_triton.CompilerParams(num_warps=max(1, min(WARPS, block // 32)), num_stages=1),
         name="fatenet_tissue",
     )
     outs = call(s0, jnp.asarray(seed, jnp.uint32), scalars, params, value, slope)
