@@ -175,6 +175,7 @@ def scheduled_jobs(folder: Path, cache: Path, extra_config: str = "") -> str:
 def test_an_unchanged_study_or_a_neutral_setting_schedules_nothing(first, jax_cache):
     assert "Nothing to be done" in scheduled_jobs(first, jax_cache)
     assert "Nothing to be done" in scheduled_jobs(first, jax_cache, "evolution: {log_every: 2}\n")
+    assert "Nothing to be done" in scheduled_jobs(first, jax_cache, "simulation: {backend: kernel}\n")
     assert "Nothing to be done" in scheduled_jobs(first, jax_cache / "elsewhere")  # another compilation cache
 
 
@@ -280,3 +281,23 @@ def test_seeds_trained_together_match_separate_jobs(tmp_path_factory, jax_cache,
         together, _ = io.load_params(folder / artifacts.run_file(run, artifacts.PARAMS))
         separate, _ = io.load_params(first / artifacts.run_file(run, artifacts.PARAMS))
         np.testing.assert_allclose(together, separate, atol=1e-5)
+
+
+def test_the_convergence_table_of_a_built_study(first, tmp_path):
+    """fatenet convergence: one row per run with U at dt ... dt/64, the CSV with every column, and the
+    side-by-side kymographs."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([str(Path(sys.executable).with_name("fatenet")), "convergence", str(first / "results"),
+                           "--replicates", "16", "--csv", str(tmp_path / "c.csv"), "--kymographs", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("| noise_strength~")]
+    assert len(lines) == len(TINY_RUNS)
+    table = pd.read_csv(tmp_path / "c.csv")
+    assert list(table["run"]) == TINY_RUNS
+    assert table[["utility_dt", "utility_dt/4", "utility_dt/16", "utility_dt/64"]].stack().between(0, 1).all()
+    moves = table[["utility_dt/4", "utility_dt/16", "utility_dt/64"]].sub(table["utility_dt"], axis=0).abs().max(axis=1)
+    assert np.allclose(table["moves"], moves)
+    assert (tmp_path / f"{TINY_RUNS[0].replace('/', '_')}.png").read_bytes()[:4] == b"\x89PNG"

@@ -11,6 +11,9 @@
                                                         best basin: restart success and run miss rates
     fatenet atlas [RESULTS] [--figure PNG]              U against the tissue's size per model (variant),
                                                         beside the exact bound (workflow/presets/atlas.yaml)
+    fatenet convergence [RESULTS] [--replicates R] [--csv CSV] [--kymographs DIR]
+                                                        every run's U as dt shrinks (dt/4, dt/16, dt/64 on
+                                                        one Brownian path), f's steepest slope, wall time
     fatenet schema                                      the study's JSON schema, generated from the
                                                         settings (workflow/schemas/config.schema.yaml)
     fatenet cost [CONFIG ...] [--calibrate]             every run's estimated peak memory and time
@@ -294,6 +297,46 @@ def _atlas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convergence(args: argparse.Namespace) -> int:
+    """Every run of a built study re-simulated at dt, dt / 4, dt / 16 and dt / 64 on one Brownian path
+    (``fatenet.convergence``), as a Markdown table; ``--csv`` keeps every column, ``--kymographs`` draws
+    each run's first tissues at dt and dt / 16 side by side."""
+    from . import convergence
+    from .io import load_params
+
+    results = Path(args.results)
+    summary, _ = _load_summary(results)
+    rows = []
+    for run in summary["run"]:
+        params, meta = load_params(artifacts.run_file(run, artifacts.PARAMS, str(results)))
+        config = Config.from_dict(meta["config"])
+        rows.append(convergence.convergence(config, params, int(meta["seed"]), n_replicates=args.replicates))
+        if args.kymographs:
+            from .plots import plot_kymographs
+
+            figure = Path(args.kymographs) / f"{run.replace('/', '_')}.png"
+            plot_kymographs(convergence.side_by_side(config, params, int(meta["seed"])), figure)
+    table = convergence.table(rows, list(summary["run"]))
+    table["dt_sensitive"] = summary["dt_sensitive"].to_numpy()
+    if args.csv:
+        from .io import write_bytes
+
+        write_bytes(table.to_csv(index=False).encode(), args.csv)
+    labels = [artifacts.dt_label(k) for k in convergence.FACTORS]
+    header = ["run", *(f"U at {label}" for label in labels), "moves", "flagged", "max slope", "slope x dt",
+              "max rate", "at a wall (dt, dt/16)", "top pattern at dt -> dt/16"]
+    print(_markdown_row(header))
+    print(_markdown_rule(header))
+    for _, row in table.iterrows():
+        print(_markdown_row([row["run"], *(f"{row[f'utility_{label}']:.3f}" for label in labels), f"{row['moves']:.3f}",
+                             "yes" if row["dt_sensitive"] else "no", f"{row['max_slope']:.1f}",
+                             f"{row['slope_dt']:.3f}", f"{row['max_rate']:.2f}",
+                             f"{row['wall_share_dt']:.2f}, {row['wall_share_dt/16']:.2f}",
+                             f"`{row['top_pattern_dt']}` {row['top_share_dt']:.0%} -> `{row['top_pattern_dt/16']}` "
+                             f"{row['top_share_dt/16']:.0%}"]))
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -338,6 +381,13 @@ def _parser() -> argparse.ArgumentParser:
     atlas.add_argument("--param", default="simulation.n_cells", help="the swept parameter (default simulation.n_cells)")
     atlas.add_argument("--figure", metavar="PNG", help="also draw it here")
     atlas.set_defaults(handler=_atlas)
+    converge = commands.add_parser("convergence", help="every run's U as the time step shrinks, and why it moves")
+    converge.add_argument("results", metavar="RESULTS", nargs="?", default="results",
+                          help="the study's results folder (default: results)")
+    converge.add_argument("--replicates", type=int, default=2000, help="fresh tissues per run (default 2000)")
+    converge.add_argument("--csv", metavar="CSV", help="also write every column here")
+    converge.add_argument("--kymographs", metavar="DIR", help="draw each run's tissues at dt and dt/16 here")
+    converge.set_defaults(handler=_convergence)
     schema = commands.add_parser("schema", help="print the study's JSON schema (generated from the settings)")
     schema.set_defaults(handler=_schema)
     cost = commands.add_parser("cost", help="every run's estimated peak memory and time, before it runs")

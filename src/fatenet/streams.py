@@ -10,5 +10,7 @@ SCREEN = 0x7363  # "sc": the screening of initial candidates (fatenet.screening)
 RESCORE = 0x72657363  # "resc": re-scoring the final candidates (fatenet.selection)
 FOCUS = 0x666F6375  # "focu": the tissues that rank restarts after exploration (training.focus)
 EVALUATION = 0x6576616C  # "eval": the fresh tissues of the evaluation (fatenet.evaluation)
+CONVERGENCE = 0x636F6E76  # "conv": the tissues of the time-step convergence check (fatenet.convergence)
 
-ALL = {"ask": ASK, "start": START, "screen": SCREEN, "rescore": RESCORE, "focus": FOCUS, "evaluation": EVALUATION}
+ALL = {"ask": ASK, "start": START, "screen": SCREEN, "rescore": RESCORE, "focus": FOCUS, "evaluation": EVALUATION,
+       "convergence": CONVERGENCE}
