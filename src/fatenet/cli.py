@@ -33,6 +33,7 @@ from pathlib import Path
 
 from . import artifacts
 from .config import BOUNDARIES, COUPLINGS, Config, ConfigError
+from .constants import CONVERGENCE_FACTORS
 from .progress import duration
 
 
@@ -310,7 +311,7 @@ def _convergence(args: argparse.Namespace) -> int:
     for run in summary["run"]:
         params, meta = load_params(artifacts.run_file(run, artifacts.PARAMS, str(results)))
         config = Config.from_dict(meta["config"])
-        rows.append(convergence.convergence(config, params, int(meta["seed"]), n_replicates=args.replicates))
+        rows.append(convergence.convergence(config, params, int(meta["seed"]), tuple(args.factors), args.replicates))
         if args.kymographs:
             from .plots import plot_kymographs
 
@@ -322,9 +323,9 @@ def _convergence(args: argparse.Namespace) -> int:
         from .io import write_bytes
 
         write_bytes(table.to_csv(index=False).encode(), args.csv)
-    labels = [artifacts.dt_label(k) for k in convergence.FACTORS]
+    labels = [artifacts.dt_label(k) for k in args.factors]
     header = ["run", *(f"U at {label}" for label in labels), "moves", "flagged", "max slope", "slope x dt",
-              "max rate", "at a wall (dt, dt/16)", "top pattern at dt -> dt/16"]
+              "max rate", "at a wall (dt, dt/16)", f"top pattern at dt -> {labels[-1]}"]
     print(_markdown_row(header))
     print(_markdown_rule(header))
     for _, row in table.iterrows():
@@ -332,8 +333,8 @@ def _convergence(args: argparse.Namespace) -> int:
                              "yes" if row["dt_sensitive"] else "no", f"{row['max_slope']:.1f}",
                              f"{row['slope_dt']:.3f}", f"{row['max_rate']:.2f}",
                              f"{row['wall_share_dt']:.2f}, {row['wall_share_dt/16']:.2f}",
-                             f"`{row['top_pattern_dt']}` {row['top_share_dt']:.0%} -> `{row['top_pattern_dt/16']}` "
-                             f"{row['top_share_dt/16']:.0%}"]))
+                             f"`{row['top_pattern_dt']}` {row['top_share_dt']:.0%} -> "
+                             f"`{row[f'top_pattern_{labels[-1]}']}` {row[f'top_share_{labels[-1]}']:.0%}"]))
     return 0
 
 
@@ -385,6 +386,8 @@ def _parser() -> argparse.ArgumentParser:
     converge.add_argument("results", metavar="RESULTS", nargs="?", default="results",
                           help="the study's results folder (default: results)")
     converge.add_argument("--replicates", type=int, default=2000, help="fresh tissues per run (default 2000)")
+    converge.add_argument("--factors", type=int, nargs="+", default=list(CONVERGENCE_FACTORS), metavar="K",
+                          help="the time steps dt / K on one Brownian path (default 1 4 16 64, dividing the largest)")
     converge.add_argument("--csv", metavar="CSV", help="also write every column here")
     converge.add_argument("--kymographs", metavar="DIR", help="draw each run's tissues at dt and dt/16 here")
     converge.set_defaults(handler=_convergence)

@@ -20,5 +20,7 @@ KYMOGRAPH_TIMES = 201
 """Instants of a kymograph."""
 SCREEN_CHUNK = 512
 """Networks screened per compiled call (bounds the memory of the patterns brought to the host)."""
+CONVERGENCE_FACTORS = (1, 4, 16, 64)
+"""The time steps of ``fatenet convergence``: dt divided by each (one Brownian path at dt / 64)."""
 SCORE_GRID_POINTS = 129
 """The gradient trainer's grid of sbar on which df/dθ is taken and linearly interpolated."""

@@ -20,12 +20,13 @@ import pandas as pd
 from . import streams
 from .artifacts import dt_label
 from .config import Config
+from .constants import CONVERGENCE_FACTORS
 from .dynamics import simulate_time_steps
 from .evaluation import kymograph
 from .problem import Problem
 from .utility_function import utility
 
-FACTORS = (1, 4, 16, 64)
+FACTORS = CONVERGENCE_FACTORS
 """The time steps: dt divided by each (the same simulated time, one Brownian path at dt / 64)."""
 REPLICATES = 2000
 """Fresh tissues per run and time step."""
