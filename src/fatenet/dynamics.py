@@ -38,12 +38,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 
-from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS, STATE_BOUNDS
+from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS
 from .coupling import coupled_cells
 from .fates import apply_threshold, soft_threshold
 from .kernels import tissue
 from .noise import MAX_ELEMENTS, bits_at_step, element_words, gaussian_noise, normals_from_bits, stream_seed, uniforms
-from .problem import Problem
+from .problem import Problem, bound_states
 
 RegulatoryFunction = Callable[[jax.Array, jax.Array], jax.Array]
 """``f(sbar, s)`` -> ds/dt, elementwise."""
@@ -132,12 +132,6 @@ def pin_boundary(s: jax.Array, boundary: str, axis: int = -1) -> jax.Array:
     axis = axis % s.ndim
     edge = lambda i: (slice(None),) * axis + (i,)  # noqa: E731
     return s.at[edge(0)].set(0.0).at[edge(-1)].set(0.0)
-
-
-def bound_states(y: jax.Array, state_bounds: str = "clip") -> jax.Array:
-    """``clip``: y clipped to [0, 1]; ``reflect``: |y| (reflected at 0, no upper bound)."""
-    _check("state_bounds", state_bounds, STATE_BOUNDS)
-    return jnp.abs(y) if state_bounds == "reflect" else jnp.clip(y, 0.0, 1.0)
 
 
 def noisy_update(problem: Problem, mean: jax.Array, xi: jax.Array, axis: int = -1) -> jax.Array:

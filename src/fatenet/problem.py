@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
-from .config import BACKENDS, Config, FatesConfig, NetworkConfig
+from .config import BACKENDS, STATE_BOUNDS, Config, FatesConfig, NetworkConfig
 from .neural_network import Network, make_network
 
 LEAVES = ("dt", "noise_strength", "ic_mean", "ic_spread", "bandwidth")
@@ -110,6 +110,14 @@ class Problem:
         """``f(sbar, s=None)`` of the flat parameter vector ``flat`` (the exact network)."""
         params = self.network.unflatten(flat)
         return lambda sbar, s=None: self.network.apply(params, sbar, s)
+
+
+def bound_states(y: jax.Array, state_bounds: str = "clip") -> jax.Array:
+    """The model's state bounds after a step: ``clip``, y clipped to [0, 1]; ``reflect``, |y| (reflected at
+    0, no upper bound). One home for both integrators (``dynamics``, ``kernels``)."""
+    if state_bounds not in STATE_BOUNDS:
+        raise ValueError(f"invalid state_bounds {state_bounds!r}: must be one of " + ", ".join(STATE_BOUNDS))
+    return jnp.abs(y) if state_bounds == "reflect" else jnp.clip(y, 0.0, 1.0)
 
 
 def resolve_backend(backend: str) -> str:

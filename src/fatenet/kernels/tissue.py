@@ -30,7 +30,7 @@ from jax.experimental.pallas import triton as pl_triton
 
 from ..coupling import coupled_cells
 from ..noise import MAX_ELEMENTS, element_hash, normals_from_bits, quantile_table, step_hash
-from ..problem import Problem
+from ..problem import Problem, bound_states
 
 BLOCK = 128
 """Replicates per program of the kernel (a power of two)."""
@@ -112,7 +112,7 @@ def _step(problem: Problem, p: list, states: list, xi: list, dt, tau) -> list:
     for s, sbar, noise in zip(states, sbars, xi, strict=True):
         mean = s + network.apply_scalars(p, sbar, s) * dt
         y = mean + tau * noise
-        new.append(jnp.abs(y) if problem.state_bounds == "reflect" else jnp.clip(y, 0.0, 1.0))
+        new.append(bound_states(y, problem.state_bounds))
     if problem.boundary == "fixed":
         new[0], new[-1] = jnp.zeros_like(new[0]), jnp.zeros_like(new[-1])
     return new
