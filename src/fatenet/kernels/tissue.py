@@ -29,6 +29,7 @@ from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as pl_triton
 
 from ..coupling import coupled_cells
+from ..neural_network import SELECT_MAX_POINTS
 from ..noise import MAX_ELEMENTS, element_hash, normals_from_bits, quantile_table, step_hash
 from ..problem import Problem, bound_states
 
@@ -38,7 +39,7 @@ WARPS = 4
 """The most GPU warps per program (Triton's ``num_warps``): one thread per replicate of the block."""
 ARCHITECTURES = ("piecewise_linear", "lateral_inhibition", "mlp")
 """The f the kernel evaluates (``apply_scalars``)."""
-MAX_KNOTS = 33
+MAX_KNOTS = SELECT_MAX_POINTS
 """The largest piecewise-linear table a side the kernel reads (by selects, as the XLA path does)."""
 
 
