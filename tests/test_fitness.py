@@ -92,11 +92,11 @@ def test_tabulated_f_is_an_accurate_opt_in_approximation():
     assert np.isfinite(result.fitness)
 
 
-@pytest.mark.parametrize("rule", ["worst", "extrapolated"])
+@pytest.mark.parametrize("rule", ["worst", "extrapolated", "flat"])
 def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations(rule):
     """fitness_dt_factors [1, 4]: min over U of simulate at dt (driven by sums of 4 fine normals)
     and at dt / 4 (the fine normals themselves), each computed here directly; with the rule
-    ``extrapolated``, min(U(dt), 2 U(dt / 4) - U(dt))."""
+    ``extrapolated``, min(U(dt), 2 U(dt / 4) - U(dt)); with ``flat``, min(U) - max(0, |U(dt) - U(dt / 4)| - 0.03)."""
     cfg = tiny_config(simulation={"t_final": 2.0, "n_replicates": 32, "noise_strength": 0.2},
                       network={"architecture": "piecewise_linear", "n_knots": 5},
                       evolution={"fitness": "hard", "fitness_dt_factors": [1, 4], "fitness_dt_rule": rule})
@@ -115,7 +115,8 @@ def test_time_step_robust_fitness_is_the_worst_of_the_direct_simulations(rule):
             direct.append(compute_hard_utility(apply_threshold(final)))
         worst = min(direct, key=lambda parts: float(parts[0]))
         u1, u4 = float(direct[0][0]), float(direct[1][0])
-        u = min(u1, u4) if rule == "worst" else min(u1, 2 * u4 - u1)
+        u = {"worst": min(u1, u4), "extrapolated": min(u1, 2 * u4 - u1),
+             "flat": min(u1, u4) - max(0.0, abs(u1 - u4) - 0.03)}[rule]
         np.testing.assert_allclose([robust.fitness[i], robust.s_pat[i], robust.s_rep[i]], [u, *worst[1:]], atol=1e-6)
         picked.append(direct.index(worst))
     assert set(picked) == {0, 1}  # networks that lose at dt / 4 and others that lose at dt: both branches ran

@@ -58,6 +58,7 @@ def test_final_states_equal_the_xla_path_bit_for_bit(coupling, boundary, bounds)
 
 @pytest.mark.parametrize("network, options", [
     (PiecewiseLinear(max_rate=1.0), {"coupling_weights": "sender"}),
+    (PiecewiseLinear(max_rate=1.0, max_slope=6.0), {}),
     (PiecewiseLinear(output_scale=2.0), {"initial_condition": "half_normal", "state_bounds": "reflect"}),
     (LateralInhibition(), {"coupling_weights": "sender", "state_bounds": "reflect", "initial_condition": "half_normal"}),
     (LateralInhibition(h_s=3.0), {"coupling": "global"}),

@@ -106,6 +106,40 @@ def test_piecewise_linear_interpolates_its_knot_values_by_hand():
     np.testing.assert_allclose(model.knots, [0, 0.25, 0.5, 0.75, 1])
 
 
+def test_max_slope_limits_each_step_between_knots_by_hand():
+    from fatenet.neural_network import PiecewiseLinear
+
+    # 5 knots 0.25 apart, max_slope 8: each step is limited to 8 * 0.25 = 2, accumulated from the first knot
+    model = PiecewiseLinear(n_knots=5, max_slope=8.0)
+    params = jnp.array([0.0, 5.0, 5.0, -3.0, -3.2])
+    np.testing.assert_allclose(jnp.stack(model.knot_values(params)), [0.0, 2.0, 2.0, 0.0, -0.2], atol=1e-6)
+    sbar = jnp.array([0.0, 0.125, 0.25, 0.5, 0.625, 0.875, 1.0])
+    np.testing.assert_allclose(model.apply_flat(params, sbar), [0.0, 1.0, 2.0, 2.0, 1.0, -0.1, -0.2], atol=1e-6)
+    # with output_scale 2 the bound is on f itself: steps of 1 in the parameters, 2 in f
+    scaled = PiecewiseLinear(n_knots=5, max_slope=8.0, output_scale=2.0)
+    np.testing.assert_allclose(scaled.apply_flat(params, sbar[:3]), [0.0, 1.0, 2.0], atol=1e-6)
+    # a random steep f: its slope on a fine grid never exceeds the bound; a gentle f is unchanged
+    steep = 10.0 * PiecewiseLinear(n_knots=17).init_flat(jax.random.PRNGKey(4))
+    bounded = PiecewiseLinear(n_knots=17, max_slope=16.0, max_rate=1.0)
+    grid = jnp.linspace(0.0, 1.0, 1601)
+    assert float(jnp.abs(jnp.diff(bounded.apply_flat(steep, grid))).max()) / (1 / 1600) <= 16.0 * (1 + 1e-4)
+    gentle = jnp.linspace(-0.5, 0.5, 17)
+    np.testing.assert_array_equal(bounded.apply_flat(gentle, grid),
+                                  PiecewiseLinear(n_knots=17, max_rate=1.0).apply_flat(gentle, grid))
+    # the kernel's form (a sequence of scalars) gives the same numbers
+    scalars = [steep[k] for k in range(17)]
+    np.testing.assert_array_equal(bounded.apply_scalars(scalars, grid, grid), bounded.apply_flat(steep, grid))
+
+
+@pytest.mark.parametrize("settings", [{"architecture": "mlp"},
+                                      {"architecture": "piecewise_linear", "inputs": ("s", "sbar")}])
+def test_max_slope_needs_a_piecewise_linear_f_of_sbar(settings):
+    from fatenet.config import NetworkConfig
+
+    with pytest.raises(ConfigError, match=r"network\.max_slope = 4\.0: must be 0 unless network\.architecture"):
+        NetworkConfig(max_slope=4.0, **settings)
+
+
 def test_output_scale_and_max_rate_act_on_both_architectures():
     from fatenet.config import NetworkConfig
     from fatenet.neural_network import make_network

@@ -35,7 +35,7 @@ INPUT_SETS = (("sbar",), ("s", "sbar"))
 FITNESSES = ("soft", "hard")
 FINAL_CHOICES = ("robust", "flat", "rescored", "best_ever")
 STARTS = ("fittest", "pattern_classes")
-DT_RULES = ("worst", "extrapolated")
+DT_RULES = ("worst", "extrapolated", "flat")
 
 
 class ConfigError(ValueError):
@@ -238,6 +238,9 @@ class NetworkConfig(_Section):
     output_scale: float = setting(1.0, "f is the architecture's output times this factor", above=0)
     max_rate: float = setting(0.0, """f is clipped to [-max_rate, max_rate], the fastest a cell's state may change
         per unit time; 0 sets no bound""", minimum=0)
+    max_slope: float = setting(0.0, """piecewise_linear of [sbar]: f's slope is at most this per unit of sbar
+        (a Lipschitz bound: each step between neighbouring knots is limited to max_slope / (n_knots - 1), so
+        f' dt <= max_slope dt and the Euler-Maruyama step stays accurate); 0 sets no bound""", minimum=0)
     h_s: float = setting(4.0, """lateral_inhibition: the strength of inhibition by the neighbours' mean (its
         starting value; the value itself with strategy none)""")
     h_g: float = setting(2.0, """lateral_inhibition: the strength of self-activation (its starting value; the value
@@ -246,6 +249,9 @@ class NetworkConfig(_Section):
     def _check(self) -> None:
         if self.inputs not in INPUT_SETS:
             fail("network.inputs", list(self.inputs), "must be [sbar] or [s, sbar]")
+        if self.max_slope and (self.architecture != "piecewise_linear" or self.inputs != ("sbar",)):
+            fail("network.max_slope", self.max_slope, "must be 0 unless network.architecture is piecewise_linear "
+                 f"with inputs [sbar] (here {self.architecture} of {list(self.inputs)})")
         if self.architecture == "lateral_inhibition" and self.inputs != ("s", "sbar"):
             fail("network.inputs", list(self.inputs),
                  "must be [s, sbar] with architecture lateral_inhibition (f reads the cell's own state)")
@@ -352,8 +358,10 @@ class EvolutionConfig(_Section):
         the time step scores what it keeps at dt / 4 (each factor divides the largest)""", item_minimum=1,
                                                   unique=True, allowed="must be a non-empty list of distinct "
                                                   "integers >= 1, each dividing the largest (e.g. [1, 4])")
-    fitness_dt_rule: str = setting("worst", """worst (the worst U over fitness_dt_factors) or extrapolated (two
-        factors: the worse of U at the coarser step and U extrapolated to dt -> 0, for an error like sqrt(dt))""",
+    fitness_dt_rule: str = setting("worst", """worst (the worst U over fitness_dt_factors), extrapolated (two
+        factors: the worse of U at the coarser step and U extrapolated to dt -> 0, for an error like sqrt(dt)) or
+        flat (the worst U less how far the spread of U over the factors exceeds 0.03: an f whose U moves with the
+        time step loses the excess once more)""",
                                    choices=DT_RULES)
     explore_generations: int = setting(0, """0, or the first generations of every restart, with the fitness at dt
         alone; then the keep_restarts restarts continue with the full fitness (ranked on fresh tissues by U at dt

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .config import DT_RULES, FITNESSES
+from .constants import DT_TOLERANCE
 from .dynamics import simulate_time_steps
 from .neural_network import interpolate
 from .problem import Problem
@@ -73,9 +74,13 @@ def extrapolate_to_zero_dt(u_coarse, u_fine, coarse: int, fine: int):
 def combine_time_steps(u, factors: tuple[int, ...], rule: str):
     """One score from U at dt / k for each of ``factors`` (``u``: the factors along the first axis):
     ``worst``, the smallest U; ``extrapolated`` (two factors), the worse of U at the coarser step
-    and ``extrapolate_to_zero_dt``."""
+    and ``extrapolate_to_zero_dt``; ``flat``, the smallest U less how far the spread of U exceeds
+    ``DT_TOLERANCE`` (the final choice's ``selection.flat_score``)."""
     if rule == "extrapolated":
         return jnp.minimum(u[0], extrapolate_to_zero_dt(u[0], u[1], factors[0], factors[1]))
+    if rule == "flat":
+        worst = jnp.min(u, axis=0)
+        return worst - jnp.maximum(jnp.max(u, axis=0) - worst - DT_TOLERANCE, 0.0)
     return jnp.min(u, axis=0)
 
 

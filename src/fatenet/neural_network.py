@@ -315,11 +315,30 @@ class PiecewiseLinear(_FlatParameters):
         """Random values at the knots, i.i.d. N(0, INIT_KNOT_STD^2)."""
         return INIT_KNOT_STD * jax.random.normal(key, (self.n_f_params,), jnp.float32)
 
+    max_slope = property(lambda self: self.settings.max_slope)
+
+    def knot_values(self, params):
+        """The values f takes at the knots (before ``output_scale`` and ``max_rate``): the parameters,
+        or with ``max_slope`` > 0 the parameters' first value followed by each step to the next
+        parameter limited to +-max_slope / ((n_knots - 1) output_scale), added one at a time (a list of
+        the knots' values). ``params`` is an array (n_knots,) or a sequence of scalars (the kernel's
+        form), with the same numbers."""
+        if not self.max_slope:
+            return params
+        step = self.max_slope / ((self.n_knots - 1) * self.output_scale)
+        values = [params[0]]
+        for k in range(1, self.n_knots):
+            values.append(values[-1] + jnp.clip(params[k] - params[k - 1], -step, step))
+        return values
+
     def apply(self, params: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
         """f(s, sbar) elementwise: the output has the shape of ``sbar``."""
         params, sbar = jnp.asarray(params, jnp.float32), jnp.asarray(sbar, jnp.float32)
         if self.inputs == ("sbar",):
-            return self._output(interpolate(params, sbar))
+            values = self.knot_values(params)
+            if self.n_knots > SELECT_MAX_POINTS and isinstance(values, list):
+                values = jnp.stack(values)
+            return self._output(interpolate(values, sbar))
         x = self.inputs_of(sbar, s)
         table = params.reshape(self.n_knots, self.n_knots)
         return self._output(interpolate_2d(table, x[..., 0], x[..., 1]))
@@ -330,7 +349,7 @@ class PiecewiseLinear(_FlatParameters):
         if self.n_knots > SELECT_MAX_POINTS:
             raise ValueError(f"a table of {self.n_knots} knots is read by gathers, not from scalars")
         if self.inputs == ("sbar",):
-            return self._output(interpolate(p, sbar))
+            return self._output(interpolate(self.knot_values(p), sbar))
         n = self.n_knots
         return self._output(interpolate_2d([p[k * n:(k + 1) * n] for k in range(n)], s, sbar))
 

@@ -1,0 +1,55 @@
+"""benchmarks/independent_check.py, the NumPy re-simulation with no fatenet code: its pieces against
+hand-computed answers and against fatenet's own (two code paths), and a run on the tiny study."""
+
+import importlib.util
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fatenet.neural_network import PiecewiseLinear
+from conftest import shared_tiny_study
+from helpers import REPO
+
+spec = importlib.util.spec_from_file_location("independent_check", REPO / "benchmarks" / "independent_check.py")
+check = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(check)
+
+
+def test_utility_of_the_specs_worked_patterns():
+    row = np.array([[0, 1, 0, 1, 0, 1, 0]])
+    u, top, share = check.utility(np.repeat(row, 10, axis=0))
+    assert u == pytest.approx(0.985228, abs=1e-6) and top == "0101010" and share == 1.0
+    half = np.concatenate([np.repeat(row, 5, axis=0), np.repeat(1 - row, 5, axis=0)])
+    assert check.utility(half)[0] == pytest.approx(6 / 7, abs=1e-6)
+    assert check.utility(np.zeros((4, 7), int))[0] == 0.0
+
+
+def test_neighbour_mean_by_hand():
+    s = np.array([[0.0, 1.0, 0.5, 0.25]])
+    np.testing.assert_allclose(check.neighbour_mean(s, "open"), [[1.0, 0.25, 0.625, 0.5]])
+    np.testing.assert_allclose(check.neighbour_mean(s, "periodic"), [[0.625, 0.25, 0.625, 0.25]])
+
+
+@pytest.mark.parametrize("settings", [{"max_rate": 1.0}, {"max_rate": 1.0, "max_slope": 24.0},
+                                      {"output_scale": 2.0, "max_slope": 24.0}])
+def test_f_is_fatenets_f(settings):
+    params = 4.0 * PiecewiseLinear(n_knots=17).init_flat(jax.random.PRNGKey(3))
+    sbar = np.linspace(0.0, 1.0, 321)
+    ours = check.make_f(np.asarray(params), {"n_knots": 17, **settings})(sbar)
+    theirs = PiecewiseLinear(n_knots=17, **settings).apply_flat(params, jnp.asarray(sbar, jnp.float32))
+    np.testing.assert_allclose(ours, np.asarray(theirs), atol=2e-5)
+
+
+@pytest.mark.slow
+def test_it_re_simulates_every_run_of_a_built_study(jax_cache, tmp_path, capsys):
+    results = shared_tiny_study(jax_cache) / "results"
+    code = check.main([str(results), "--replicates", "40", "--factor", "2", "--csv", str(tmp_path / "rows.csv"),
+                       "--min-run", "1.5"])
+    import pandas as pd
+
+    rows = pd.read_csv(tmp_path / "rows.csv")
+    assert len(rows) == len(list(results.glob("runs/*/*/params.npz"))) == 4
+    assert rows["U_dt"].between(-1, 1).all() and rows["U_dt/2"].between(-1, 1).all()
+    assert code == 1 and "missed" in capsys.readouterr().err  # no U reaches 1.5 bits per cell
