@@ -300,3 +300,12 @@ def test_the_convergence_table_of_a_built_study(first, tmp_path):
     assert table[["utility_dt", "utility_dt/4"]].stack().between(0, 1).all() and "utility_dt/16" not in table
     assert np.allclose(table["moves"], (table["utility_dt/4"] - table["utility_dt"]).abs())
     assert (tmp_path / f"{TINY_RUNS[0].replace('/', '_')}.png").read_bytes()[:4] == b"\x89PNG"
+    # --runs picks runs (the same row as in the whole table); a run the study lacks is named
+    fatenet = [str(Path(sys.executable).with_name("fatenet")), "convergence", str(first / "results"), "--replicates",
+               "16", "--factors", "1", "4"]
+    one = subprocess.run([*fatenet, "--runs", TINY_RUNS[1], "--csv", str(tmp_path / "one.csv")], capture_output=True,
+                         text=True, timeout=600)
+    assert one.returncode == 0, one.stderr[-3000:]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), table.iloc[[1]].reset_index(drop=True))
+    bad = subprocess.run([*fatenet, "--runs", "noise_strength~9/seed~1"], capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "--runs noise_strength~9/seed~1: not a run of" in bad.stderr

@@ -11,7 +11,7 @@
                                                         best basin: restart success and run miss rates
     fatenet atlas [RESULTS] [--figure PNG]              U against the tissue's size per model (variant),
                                                         beside the exact bound (workflow/presets/atlas.yaml)
-    fatenet convergence [RESULTS] [--replicates R] [--csv CSV] [--kymographs DIR]
+    fatenet convergence [RESULTS] [--replicates R] [--runs RUN ...] [--csv CSV] [--kymographs DIR]
                                                         every run's U as dt shrinks (dt/4, dt/16, dt/64 on
                                                         one Brownian path), f's steepest slope, wall time
     fatenet schema                                      the study's JSON schema, generated from the
@@ -307,6 +307,13 @@ def _convergence(args: argparse.Namespace) -> int:
 
     results = Path(args.results)
     summary, _ = _load_summary(results)
+    if args.runs:
+        unknown = sorted(set(args.runs) - set(summary["run"]))
+        if unknown:
+            print(f"fatenet convergence: --runs {', '.join(unknown)}: not a run of {results} (its runs: "
+                  f"{', '.join(summary['run'])})", file=sys.stderr)
+            return 2
+        summary = summary[summary["run"].isin(args.runs)].reset_index(drop=True)
     rows = []
     for run in summary["run"]:
         params, meta = load_params(artifacts.run_file(run, artifacts.PARAMS, str(results)))
@@ -388,6 +395,8 @@ def _parser() -> argparse.ArgumentParser:
     converge.add_argument("--replicates", type=int, default=2000, help="fresh tissues per run (default 2000)")
     converge.add_argument("--factors", type=int, nargs="+", default=list(CONVERGENCE_FACTORS), metavar="K",
                           help="the time steps dt / K on one Brownian path (default 1 4 16 64, dividing the largest)")
+    converge.add_argument("--runs", nargs="+", metavar="RUN",
+                          help="only these runs (as in the table: noise_strength~0.05/seed~1; default every run)")
     converge.add_argument("--csv", metavar="CSV", help="also write every column here")
     converge.add_argument("--kymographs", metavar="DIR", help="draw each run's tissues at dt and dt/16 here")
     converge.set_defaults(handler=_convergence)
