@@ -8,8 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fatenet.neural_network import PiecewiseLinear
 from conftest import shared_tiny_study
+from fatenet.neural_network import PiecewiseLinear
 from helpers import REPO
 
 spec = importlib.util.spec_from_file_location("independent_check", REPO / "benchmarks" / "independent_check.py")
