@@ -112,6 +112,15 @@ def check_run(run: Path, n_replicates: int, factor: int, seed: int) -> dict:
     return row
 
 
+def noise_target(text: str) -> tuple[float, float]:
+    """``--min-mean``'s NOISE=VALUE as (noise, value)."""
+    try:
+        noise, value = text.split("=")
+        return float(noise), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be NOISE=VALUE, e.g. 0.05=0.855") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path, help="a built study's results folder")
@@ -120,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261204, help="NumPy's seed (each run folds in its name)")
     parser.add_argument("--jobs", type=int, default=1, help="runs re-simulated in parallel")
     parser.add_argument("--csv", type=Path, help="also write the rows here")
-    parser.add_argument("--min-mean", nargs="*", default=[],
+    parser.add_argument("--min-mean", nargs="*", default=[], type=noise_target,
                         help="NOISE=VALUE: the least mean U at the fine step for that noise strength")
     parser.add_argument("--min-run", type=float, help="the least U at the fine step of every run")
     parser.add_argument("--max-move", type=float, help="the largest change of U between dt and the fine step")
@@ -140,14 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r['run']} | {r['U_dt']:.3f} | {r['U_' + fine]:.3f} | {r['moves']:.3f} | "
               f"`{r['top_dt']}` {r['share_dt']:.0%} -> `{r['top_' + fine]}` {r['share_' + fine]:.0%} |")
     print(f"\n| noise | runs | mean U at {fine} | lowest | largest move |\n|---|---|---|---|---|")
-    failed = []
+    failed, targets = [], dict(args.min_mean)
     for noise in sorted({r["noise_strength"] for r in rows}):
         group = [r for r in rows if r["noise_strength"] == noise]
         fine_u = np.array([r["U_" + fine] for r in group])
         moves = max(r["moves"] for r in group)
         print(f"| {noise:g} | {len(group)} | {fine_u.mean():.3f} | {fine_u.min():.3f} | {moves:.3f} |")
-        targets = dict(item.split("=") for item in args.min_mean)
-        want = {float(k): float(v) for k, v in targets.items()}.get(noise)
+        want = targets.get(noise)
         if want is not None and fine_u.mean() < want:
             failed.append(f"noise {noise:g}: mean U at {fine} {fine_u.mean():.3f} < {want}")
         if args.min_run is not None and fine_u.min() < args.min_run:
