@@ -12,7 +12,9 @@ script states each case in fatenet's settings and scores the paper's f on fresh 
     f = sigmoid(2 (h_g g - h_s gbar)) - g  -> network.architecture lateral_inhibition, [h_s, h_g]
 
 It prints one row per case (U by the authors' code, U by fatenet, the difference, the most
-frequent patterns of both) and exits with status 1 if any difference exceeds ``--tolerance``
+frequent patterns of both), then the reaction-diffusion cases of ``reference_rd.json``
+(``benchmarks/authors_reference_rd.py``: their model with the paper's rates, ``architecture: hill``),
+and exits with status 1 if any difference exceeds ``--tolerance``
 (0.02 bits per cell). The two samples are independent (4000 tissues each by default), so a
 difference of about 0.01 is sampling.
 
@@ -36,6 +38,8 @@ from fatenet.problem import Problem
 from fatenet.utility_function import information_decomposition
 
 REFERENCE = Path(__file__).resolve().parent / "authors_reference" / "reference.json"
+REFERENCE_RD = REFERENCE.with_name("reference_rd.json")
+"""The reaction-diffusion cases (``benchmarks/authors_reference_rd.py``)."""
 COUPLINGS = {"NN": "nearest", "NNN": "next_nearest", "global": "global"}
 
 
@@ -54,10 +58,22 @@ def fatenet_config(settings: dict) -> Config:
     })
 
 
+def fatenet_rd_config(case: dict) -> Config:
+    """The authors' reaction-diffusion case (their simulation_RD.py's rates) as a fatenet Config:
+    A, B uniform on [0, sigma_IC] at every node -> ic_mean = ic_spread = sigma_IC / 2; T = N_t delta_t."""
+    return Config.from_dict({
+        "simulation": {"model": "reaction_diffusion", "n_cells": int(case["N"]), "noise_strength": float(case["sigma"]),
+                       "dt": 0.01, "t_final": 50.0, "state_bounds": "reflect", "boundary": "open",
+                       "ic_mean": 0.05, "ic_spread": 0.05},
+        "network": {"architecture": "hill"}, "fates": {"thresholds": [float(t) for t in case["thresholds"]]},
+        "evolution": {"strategy": "none", "restarts": 1, "initial_screen": 0}})
+
+
 def fatenet_utility(config: Config, n_replicates: int, seed: int) -> tuple[float, list[tuple[str, float]]]:
     """U (bits per cell) of the paper's f on ``n_replicates`` fresh tissues, and the top 3 patterns."""
     problem = Problem.from_config(config)
-    flat = jnp.asarray([config.network.h_s, config.network.h_g], jnp.float32)
+    flat = jnp.asarray(problem.network.start if config.simulation.model == "reaction_diffusion" else
+                       [config.network.h_s, config.network.h_g], jnp.float32)
     fates = simulate_patterns(problem, flat, jax.random.PRNGKey(seed), n_replicates)
     u = float(information_decomposition(fates, problem.n_fates)["utility"])
     top = patterns_table(np.asarray(fates).astype(np.int8)).head(3)
@@ -89,6 +105,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {case['name']} | {sim.n_cells} | {sim.coupling} | {sim.boundary} | {settings['h_s']:g} | "
               f"{settings['h_g']:g} | {settings['sigma']:g} | {settings['sigma_IC']:g} | {case['Z']} | "
               f"{case['U_bits_per_cell']:.3f} | {u:.3f} | {diff:+.3f} | {shown} |")
+    if REFERENCE_RD.exists() and args.reference == REFERENCE:
+        print("\n| reaction-diffusion case | N | noise | thresholds | U authors | U fatenet | difference "
+              "| top patterns (authors) | top patterns (fatenet) |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for case in json.loads(REFERENCE_RD.read_text())["cases"]:
+            u, top = fatenet_utility(fatenet_rd_config(case), args.replicates, args.seed)
+            diff = u - case["U_bits_per_cell"]
+            rows.append({"case": case["name"], "settings": {k: case[k] for k in ("N", "sigma", "thresholds")},
+                         "u_authors": case["U_bits_per_cell"], "u_fatenet": u, "difference": diff, "top_fatenet": top})
+            theirs = ", ".join(f"{p['pattern']} {p['share']:.2f}" for p in case["top_patterns"])
+            shown = ", ".join(f"{p} {f:.2f}" for p, f in top)
+            print(f"| {case['name']} | {case['N']} | {case['sigma']:g} | {case['thresholds']} | "
+                  f"{case['U_bits_per_cell']:.3f} | {u:.3f} | {diff:+.3f} | {theirs} | {shown} |")
     worst = max(abs(r["difference"]) for r in rows)
     print(f"largest difference {worst:.3f} bits per cell (tolerance {args.tolerance})")
     if args.json:

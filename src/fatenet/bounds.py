@@ -458,6 +458,26 @@ def utility_upper_bound(n_cells: int, boundary: str = "open", antisymmetric: boo
     return _pair_maximum(classes[:, 0], classes[:, 1], n_cells, grid)
 
 
+def unconstrained_bound(n_cells: int, n_fates: int = 2, grid: int = 2001) -> float:
+    """max U over every distribution of fate patterns, with no symmetry to respect (bits per cell).
+
+    The reaction-diffusion model read with its flip (``simulation.flip``: every tissue turned so
+    that its high-A end is cell 0) has this bound: the reflection that the open chain's bound
+    charges (a pattern and its mirror image, equally likely, cost 1 / N bits) is undone by the
+    readout, and the flip's own constraint (cell 0's fate at least cell N - 1's) binds no maximum,
+    which can reorder the cells of each pattern it uses. Every pattern is then an orbit of size 1:
+    N = 4 with three fates gives 1.5 (one pattern of fates 2, 1, 0, 0; mixing patterns costs more
+    S_rep than it gains S_pat), N = 8 gives H(3/8, 3/8, 2/8) = 1.5613.
+    """
+    if not isinstance(n_cells, numbers.Integral) or n_cells < 1 or n_fates not in (2, 3):
+        raise ValueError(f"invalid n_cells {n_cells!r} or n_fates {n_fates!r}: n_cells >= 1, n_fates 2 or 3")
+    counts = _compositions(int(n_cells), int(n_fates)).astype(float)
+    classes = _class_table(counts, np.zeros(len(counts)), int(n_cells))
+    if n_fates == 2:
+        return _pair_maximum(classes[:, 0], classes[:, 1], int(n_cells), grid)
+    return _many_fate_maximum(classes, int(n_cells), f"n_fates={n_fates}, no symmetry, N={n_cells}")
+
+
 def bound_or_nan(n_cells: int, boundary: str = "open", coupling: str = "nearest", n_fates: int = 2, *,
                  antisymmetric: bool = False) -> float:
     """``utility_upper_bound``, or NaN where it is not computed (too many cells or classes); for tables.

@@ -34,6 +34,7 @@ from pathlib import Path
 from . import artifacts
 from .config import BOUNDARIES, COUPLINGS, Config, ConfigError
 from .constants import CONVERGENCE_FACTORS
+from .grid import grid
 from .progress import duration
 
 
@@ -88,9 +89,18 @@ def _info(args: argparse.Namespace) -> int:
     sim = config.simulation
     print(f"  model: {sim.n_cells} cells, {sim.boundary} boundary, noise {sim.noise_strength}, dt {sim.dt}, "
           f"t_final {sim.t_final}, max_rate {config.network.max_rate or 'unbounded'}")
-    print(f"  f({', '.join(config.network.inputs)}); {sim.coupling} coupling ({sim.coupling_weights} weights), "
-          f"states {sim.state_bounds}, {sim.initial_condition} starts; {config.fates.n_fates} fates at "
-          f"{list(config.fates.thresholds)}{' (learned)' if config.fates.learn_thresholds else ''}")
+    fates = (f"{config.fates.n_fates} fates at {list(config.fates.thresholds)}"
+             f"{' (learned)' if config.fates.learn_thresholds else ''}")
+    if sim.model == "reaction_diffusion":
+        net = config.network
+        layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
+                      sim.substeps)
+        print(f"  reaction_diffusion: A, B on {layout.nodes_per_cell} node(s) per cell, {layout.substeps} sub-steps "
+              f"per dt, {sim.production_noise} noise, {sim.initial_condition} starts, "
+              f"{'flipped' if sim.flip else 'unflipped'} readout of A; P = f(A / (A + B)); {fates}")
+    else:
+        print(f"  f({', '.join(config.network.inputs)}); {sim.coupling} coupling ({sim.coupling_weights} weights), "
+              f"states {sim.state_bounds}, {sim.initial_condition} starts; {fates}")
     print(f"  best training fitness {_number(meta.get('best_fitness'))}")
     selection = meta.get("selection", [])
     if selection:

@@ -24,12 +24,14 @@ from typing import Any
 BOUNDARIES = ("open", "fixed", "periodic")
 BACKENDS = ("auto", "xla", "kernel")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
-ARCHITECTURES = ("mlp", "piecewise_linear", "lateral_inhibition")
+ARCHITECTURES = ("mlp", "piecewise_linear", "lateral_inhibition", "hill")
 STRATEGIES = ("mu_plus_lambda", "cma_es", "snes", "open_es", "gradient", "none")
 COUPLINGS = ("nearest", "next_nearest", "global")
 COUPLING_WEIGHTS = ("mean", "sender")
 STATE_BOUNDS = ("clip", "reflect")
-INITIAL_CONDITIONS = ("uniform", "half_normal")
+INITIAL_CONDITIONS = ("uniform", "half_normal", "exponential")
+MODELS = ("cells", "reaction_diffusion")
+PRODUCTION_NOISES = ("multiplicative", "additive")
 INPUT_SETS = (("sbar",), ("s", "sbar"))
 """The allowed ``network.inputs``: f of the neighbours' mean alone (the seed's) or of the cell's own state too."""
 FITNESSES = ("soft", "hard")
@@ -198,9 +200,37 @@ class SimulationConfig(_Section):
         Changes where the numbers are computed, not the numbers (at most their last bits), so it is not swept""",
                            choices=BACKENDS, neutral=True)
 
+    model: str = setting("cells", """cells (one state per cell, f of the coupled cells' mean; the seed's) or
+        reaction_diffusion (the paper's third model: species A and B on a grid of nodes_per_cell nodes per cell,
+        diffusing with no-flux (open) or periodic ends, produced at the rate alpha P with P = f(A / (A + B)),
+        degraded at kappa; fates read from A at the cells at t_final; docs/reaction-diffusion.md)""",
+                        choices=MODELS)
+    nodes_per_cell: int = setting(0, """reaction_diffusion: grid nodes per cell (0: the authors' rule,
+        max(1, floor(1 / (0.2 min(l_A, l_B)))))""", minimum=0)
+    substeps: int = setting(0, """reaction_diffusion: Euler-Maruyama sub-steps per dt (0: the authors' stable rule,
+        floor(dt / (0.2 * 2 dx^2 / (4 D_B + kappa_B dx^2))))""", minimum=0)
+    production_noise: str = setting("multiplicative", """reaction_diffusion: multiplicative (noise_strength
+        sqrt(alpha P) per node and species; the paper's) or additive (noise_strength)""",
+                                    choices=PRODUCTION_NOISES)
+    flip: bool = setting(True, """reaction_diffusion: turn each tissue so that its end with more A is cell 0
+        before reading fates (the paper's readout)""")
+
     def _check(self) -> None:
         if self.t_final < self.dt:
             fail("simulation.t_final", self.t_final, f"must be >= simulation.dt ({self.dt})")
+        if self.model == "reaction_diffusion":
+            if self.state_bounds != "reflect":
+                fail("simulation.state_bounds", self.state_bounds, "must be reflect with model reaction_diffusion "
+                     "(concentrations are reflected at 0: A <- |A|)")
+            if self.boundary == "fixed":
+                fail("simulation.boundary", self.boundary,
+                     "must be open (no-flux ends) or periodic with model reaction_diffusion")
+            if self.initial_condition == "half_normal":
+                fail("simulation.initial_condition", self.initial_condition, "must be uniform (A, B i.i.d. on "
+                     "ic_mean +- ic_spread at every node) or exponential with model reaction_diffusion")
+        elif self.initial_condition == "exponential":
+            fail("simulation.initial_condition", self.initial_condition,
+                 "must be uniform or half_normal with model cells (exponential starts the reaction_diffusion model)")
 
     @property
     def n_steps(self) -> int:
@@ -229,7 +259,9 @@ class NetworkConfig(_Section):
     architecture: str = setting("mlp", """mlp (the seed's Flax MLP), piecewise_linear (values of f at n_knots
         evenly spaced points of [0, 1], or an n_knots x n_knots grid with two inputs, (bi)linear in between) or
         lateral_inhibition (the paper's sigmoid(2 (h_g s - h_s sbar)) - s; parameters [h_s, h_g]; needs inputs
-        [s, sbar])""", choices=ARCHITECTURES)
+        [s, sbar]) or hill (the reaction_diffusion model's production P = r^h / (r^h + (1 - r)^h) of
+        r = A / (A + B), with its rates; parameters the logarithms of [alpha_a, alpha_b, kappa_a, kappa_b, hill,
+        ratio_a, ratio_b])""", choices=ARCHITECTURES)
     inputs: tuple[str, ...] = setting(("sbar",), """what f reads: [sbar] (the neighbours' mean; the seed's) or [s,
         sbar] (the cell's own state too)""", choices=("s", "sbar"), allowed="must be [sbar] or [s, sbar]")
     hidden_dims: tuple[int, ...] = setting((8, 8), "widths of the hidden layers", item_minimum=1)
@@ -245,6 +277,16 @@ class NetworkConfig(_Section):
         starting value; the value itself with strategy none)""")
     h_g: float = setting(2.0, """lateral_inhibition: the strength of self-activation (its starting value; the value
         itself with strategy none)""")
+    alpha_a: float = setting(1.0, """reaction_diffusion: A's production rate alpha_A (hill: its starting value;
+        piecewise_linear: the value)""", above=0)
+    alpha_b: float = setting(4.0, "reaction_diffusion: B's production rate alpha_B (as alpha_a)", above=0)
+    kappa_a: float = setting(1.0, "reaction_diffusion: A's degradation rate kappa_A (as alpha_a)", above=0)
+    kappa_b: float = setting(2.0, "reaction_diffusion: B's degradation rate kappa_B (as alpha_a)", above=0)
+    hill: float = setting(5.0, """hill: the Hill exponent h of P = A^h / (A^h + B^h) (its starting value; the value
+        itself with strategy none)""", above=0)
+    ratio_a: float = setting(4.0, """reaction_diffusion: the tissue's length over A's length scale, N / l_A (so
+        l_A = N / ratio_a cell spacings and D_A = kappa_A l_A^2; as alpha_a)""", above=0)
+    ratio_b: float = setting(2.0, "reaction_diffusion: N / l_B (as ratio_a)", above=0)
 
     def _check(self) -> None:
         if self.inputs not in INPUT_SETS:
@@ -252,6 +294,9 @@ class NetworkConfig(_Section):
         if self.max_slope and (self.architecture != "piecewise_linear" or self.inputs != ("sbar",)):
             fail("network.max_slope", self.max_slope, "must be 0 unless network.architecture is piecewise_linear "
                  f"with inputs [sbar] (here {self.architecture} of {list(self.inputs)})")
+        if self.architecture == "hill" and self.inputs != ("sbar",):
+            fail("network.inputs", list(self.inputs),
+                 "must be [sbar] with architecture hill (f reads the local fraction A / (A + B))")
         if self.architecture == "lateral_inhibition" and self.inputs != ("s", "sbar"):
             fail("network.inputs", list(self.inputs),
                  "must be [s, sbar] with architecture lateral_inhibition (f reads the cell's own state)")
@@ -262,6 +307,8 @@ class NetworkConfig(_Section):
         n_knots (n_knots^2 with two inputs) for piecewise_linear, 2 for lateral_inhibition."""
         if self.architecture == "lateral_inhibition":
             return 2
+        if self.architecture == "hill":
+            return 7
         if self.architecture == "piecewise_linear":
             return self.n_knots ** len(self.inputs)
         widths = (len(self.inputs), *self.hidden_dims, 1)
@@ -440,10 +487,16 @@ class FatesConfig(_Section):
                                             allowed="must be a non-empty list of increasing finite numbers")
     learn_thresholds: bool = setting(False, """train the thresholds with f (the last Z - 1 parameters of each
         individual), starting from thresholds""")
+    threshold_scale: str = setting("linear", """how learned thresholds are held in the parameters: linear (the
+        thresholds themselves) or log (their natural logarithms: a search moves them by factors, for states that
+        span decades, such as the reaction_diffusion model's A; the thresholds must then be > 0)""",
+                                   choices=("linear", "log"))
 
     def _check(self) -> None:
         if any(b <= a for a, b in zip(self.thresholds[:-1], self.thresholds[1:], strict=False)):
             fail("fates.thresholds", list(self.thresholds), "must be a non-empty list of increasing finite numbers")
+        if self.threshold_scale == "log" and min(self.thresholds) <= 0:
+            fail("fates.thresholds", list(self.thresholds), "must all be > 0 with fates.threshold_scale log")
 
     @property
     def n_fates(self) -> int:
@@ -477,6 +530,18 @@ class Config:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     def __post_init__(self) -> None:
+        diffusing = self.simulation.model == "reaction_diffusion"
+        if diffusing and self.network.architecture not in ("hill", "piecewise_linear"):
+            fail("network.architecture", self.network.architecture,
+                 "must be hill or piecewise_linear (of [sbar]) with simulation.model reaction_diffusion")
+        if diffusing and self.network.inputs != ("sbar",):
+            fail("network.inputs", list(self.network.inputs), "must be [sbar] with simulation.model "
+                 "reaction_diffusion (f reads the local fraction A / (A + B))")
+        if not diffusing and self.network.architecture == "hill":
+            fail("network.architecture", "hill", "needs simulation.model reaction_diffusion")
+        if diffusing and self.evolution.f_table_points:
+            fail("evolution.f_table_points", self.evolution.f_table_points,
+                 "must be 0 with simulation.model reaction_diffusion")
         if self.evolution.f_table_points and self.network.inputs != ("sbar",):
             fail("evolution.f_table_points", self.evolution.f_table_points,
                  "must be 0 with network.inputs [s, sbar] (the table is of f(sbar) alone)")

@@ -14,6 +14,10 @@ TIME_STEP_CHOICES = ("robust", "flat")
 DT_CHECK_MAX_REPLICATES = 10_000
 """The evaluation's time-step check uses at most this many tissues (they cost up to 16 times a
 normal simulation)."""
+RD_DT_CHECK_REPLICATES = 200
+"""The reaction-diffusion model's time-step check: U at dt, dt / 4 and dt / 16 on the same paths of
+this many tissues (every sub-step of each driven by 16 of the stream's normals), compared among
+themselves."""
 KYMOGRAPH_REPLICATES = 4
 """Tissues drawn over time in a run's kymograph."""
 KYMOGRAPH_TIMES = 201

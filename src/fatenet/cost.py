@@ -34,10 +34,12 @@ from .constants import (
     DT_CHECK_MAX_REPLICATES,
     DT_REFINEMENTS,
     KYMOGRAPH_REPLICATES,
+    RD_DT_CHECK_REPLICATES,
     SCORE_GRID_POINTS,
     SCREEN_CHUNK,
     TIME_STEP_CHOICES,
 )
+from .grid import grid
 
 BASE_MB = {"train": 750.0, "evaluate": 650.0}
 """The fixed part of a job's peak RSS (MB): the interpreter and its libraries, before any tissue."""
@@ -50,10 +52,12 @@ STARTUP_S = {"train": 20.0, "evaluate": 15.0, "evaluate mlp": 25.0}
 """Seconds a job spends before and around its simulations (imports, tracing, compiling, files);
 an MLP's evaluation compiles six larger programs."""
 DEFAULT_RATE = {"mlp": 1.5e8, "piecewise_linear": 4.0e8, "lateral_inhibition": 3.5e8, "mlp (s, sbar)": 1.3e8,
-                "piecewise_linear (s, sbar)": 1.2e8}
+                "piecewise_linear (s, sbar)": 1.2e8, "reaction_diffusion": 3.5e8}
 """Cell-steps per second on a 2-core AMD EPYC VM (one job per core), by ``rate_key``, used
 until ``fatenet cost --calibrate`` has measured this machine (the f(s, sbar) rates: one
-generation each, 8 cells, reflect, 9 x 9 knots, measured beside the 17-knot f(sbar))."""
+generation each, 8 cells, reflect, 9 x 9 knots, measured beside the 17-knot f(sbar)); the
+reaction_diffusion model's in node-steps of each species (its "cells": ``per_tissue``), measured
+at the paper's N = 8 (186 tissues of 16 nodes x 2 species x 60,000 sub-steps per second)."""
 
 
 def rate_key(network) -> str:
@@ -114,7 +118,7 @@ def _time_step_factors(config: Config) -> tuple[int, ...]:
 def training_batches(config: Config) -> dict[str, float]:
     """The tissue-state batches (elements) of the training job's programs, by what drives them."""
     sim, evo = config.simulation, config.evolution
-    cells = sim.n_cells
+    cells = _state_elements(config)
     batches = {"restarts x population x replicates x cells": evo.restarts * evo.population_size * sim.n_replicates
                * cells}
     if evo.strategy == "gradient":  # the score's grid of df/dθ weights beside the states
@@ -139,31 +143,54 @@ def evaluation_batches(config: Config) -> dict[str, float]:
             "n_steps x cells (kymograph)": (sim.n_steps + 1) * KYMOGRAPH_REPLICATES * sim.n_cells}
 
 
+def _state_elements(config: Config) -> int:
+    """Numbers a tissue's state holds: its cells, or the reaction_diffusion model's species x nodes."""
+    sim, net = config.simulation, config.network
+    if sim.model != "reaction_diffusion":
+        return sim.n_cells
+    layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
+                  sim.substeps)
+    return 2 * sim.n_cells * layout.nodes_per_cell
+
+
+def per_tissue(config: Config) -> float:
+    """The work of one tissue: cells x steps, or for the reaction_diffusion model species x nodes x sub-steps."""
+    sim = config.simulation
+    if sim.model != "reaction_diffusion":
+        return float(sim.n_cells * sim.n_steps)
+    net = config.network
+    layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
+                  sim.substeps)
+    return float(2 * sim.n_cells * layout.nodes_per_cell * sim.n_steps * layout.substeps)
+
+
 def training_cell_steps(config: Config) -> float:
     sim, evo = config.simulation, config.evolution
-    per_tissue = sim.n_cells * sim.n_steps
+    per_tissue_ = per_tissue(config)
     explore = evo.explore_generations
     later = evo.keep_restarts if explore else evo.restarts
     generations = (explore * evo.restarts * 1 + (evo.n_generations - explore) * later * sum(evo.fitness_dt_factors))
-    total = generations * evo.population_size * sim.n_replicates * per_tissue
-    total += evo.restarts * evo.initial_screen * sim.n_replicates * per_tissue
+    total = generations * evo.population_size * sim.n_replicates * per_tissue_
+    total += evo.restarts * evo.initial_screen * sim.n_replicates * per_tissue_
     factors = sum(_time_step_factors(config))
     if explore:
-        total += 2 * evo.restarts * (evo.focus_replicates or evo.rescore_replicates) * per_tissue * factors
+        total += 2 * evo.restarts * (evo.focus_replicates or evo.rescore_replicates) * per_tissue_ * factors
     if evo.final_choice != "best_ever":  # the notebook's rule re-scores nothing
-        total += _candidates(config) * evo.rescore_replicates * per_tissue * factors
+        total += _candidates(config) * evo.rescore_replicates * per_tissue_ * factors
     return float(total)
 
 
 def evaluation_cell_steps(config: Config) -> float:
     sim, n_rep = config.simulation, config.evaluation.n_replicates
-    per_tissue = sim.n_cells * sim.n_steps
     finest = max(DT_REFINEMENTS)
+    if sim.model == "reaction_diffusion":  # both networks at dt, the check's tissues at three steps
+        return float(2 * n_rep * per_tissue(config) + RD_DT_CHECK_REPLICATES * per_tissue(config) * finest * 3)
+    per_tissue_ = per_tissue(config)
     checked = min(n_rep, DT_CHECK_MAX_REPLICATES)
     # counted in normals drawn (most of a step's cost): the trained network's path resolved at
     # dt / 16 (16 a step) and the random one's (1); each time-step check draws the same 16 a step
-    return float(n_rep * per_tissue * (finest + 1) + checked * per_tissue * finest * len(DT_REFINEMENTS)
-                 + 2 * KYMOGRAPH_REPLICATES * per_tissue * finest)
+    return float(n_rep * per_tissue_ * (finest + 1) + checked * per_tissue_ * finest * len(DT_REFINEMENTS)
+                 + 2 * KYMOGRAPH_REPLICATES * per_tissue_ * finest)
 
 
 def rate_file() -> Path:
@@ -192,7 +219,8 @@ def estimate(config: Config, rate: dict[str, float] | None = None, seeds: int = 
     evaluation = evaluation_batches(config)
     train_driver = max(train, key=train.get)
     evaluate_driver = max(evaluation, key=evaluation.get)
-    speed = (rate or rates())[rate_key(config.network)]
+    speed = (rate or rates())["reaction_diffusion" if config.simulation.model == "reaction_diffusion"
+                              else rate_key(config.network)]
     train_steps, evaluate_steps = seeds * training_cell_steps(config), evaluation_cell_steps(config)
     return Cost(train_mb=BASE_MB["train"] + train[train_driver] * per_element / 2**20,
                 evaluate_mb=BASE_MB["evaluate"] + evaluation[evaluate_driver] * per_element / 2**20,

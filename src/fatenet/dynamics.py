@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 
+from . import reaction_diffusion
 from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS
 from .coupling import coupled_cells
 from .fates import apply_threshold, soft_threshold
@@ -205,6 +206,13 @@ def simulate(problem: Problem, f, key: jax.Array, n_replicates: int | None = Non
     with or without it.
     """
     check_boundary(problem.boundary)
+    if problem.model == "reaction_diffusion":
+        if observe is not None:
+            raise ValueError("the gradient trainer does not follow the reaction_diffusion model's paths: use an "
+                             "evolution strategy")
+        return reaction_diffusion.simulate(problem, f, key, int(problem.n_replicates if n_replicates is None
+                                                                else n_replicates),
+                                           return_trajectory=return_trajectory, path_substeps=substeps)
     rhs = _regulatory_function(problem, f)
     n_steps, n_cells = int(problem.n_steps), int(problem.n_cells)
     n_replicates = int(problem.n_replicates if n_replicates is None else n_replicates)
@@ -269,11 +277,11 @@ def simulate_time_steps(problem: Problem, f, key: jax.Array, factors: tuple[int,
     finest = max(factors)
     if any(k < 1 or finest % k for k in factors):
         raise ValueError(f"invalid factors {factors!r}: integers >= 1 that divide the largest")
-    if uses_kernel(problem, f):  # one pass: each normal drawn once, for every time step
+    if problem.model == "cells" and uses_kernel(problem, f):  # one pass: each normal drawn once, for every step
         n_replicates = int(problem.n_replicates if n_replicates is None else n_replicates)
         s0, seed = _start(problem, key, (n_replicates, problem.n_cells))
         return tissue.integrate(problem, f, s0, seed, tuple((k, finest // k) for k in factors))
-    rhs = _regulatory_function(problem, f)
+    rhs = _regulatory_function(problem, f) if problem.model == "cells" else f  # (reaction-diffusion: the flat f)
     return [simulate(problem.refined(k) if k != 1 else problem, rhs, key, n_replicates, substeps=finest // k)
             for k in factors]
 

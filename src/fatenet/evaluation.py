@@ -35,6 +35,7 @@ network and for a freshly initialised random one, and returns
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -46,9 +47,16 @@ import pandas as pd
 from . import artifacts, bounds, streams
 from .artifacts import METRIC_COLUMNS
 from .config import Config, FatesConfig, NetworkConfig
-from .constants import DT_CHECK_MAX_REPLICATES, DT_REFINEMENTS, DT_TOLERANCE, KYMOGRAPH_REPLICATES, KYMOGRAPH_TIMES
+from .constants import (
+    DT_CHECK_MAX_REPLICATES,
+    DT_REFINEMENTS,
+    DT_TOLERANCE,
+    KYMOGRAPH_REPLICATES,
+    KYMOGRAPH_TIMES,
+    RD_DT_CHECK_REPLICATES,
+)
 from .dynamics import simulate
-from .neural_network import LateralInhibition, lateral_inhibition_target, make_network
+from .neural_network import Hill, LateralInhibition, lateral_inhibition_target, make_network
 from .problem import Problem
 from .statistics import bootstrap_utility_ci
 from .utility_function import information_decomposition, pooled_entropy, soft_pattern_entropy_of_counts, utility
@@ -115,9 +123,13 @@ def regulatory_surface(network: NetworkConfig, params, n_points: int = SURFACE_P
 
 def paper_surface(config: Config, grid: np.ndarray) -> np.ndarray:
     """The paper's f(s, sbar) = sigmoid(2 (h_g s - h_s sbar)) - s at ``config``'s ``network.h_s``,
-    ``network.h_g`` on ``grid`` x ``grid`` (rows s, columns sbar): the reference drawn beside a learned f."""
-    paper = LateralInhibition(h_s=config.network.h_s, h_g=config.network.h_g)
+    ``network.h_g`` on ``grid`` x ``grid`` (rows s, columns sbar): the reference drawn beside a learned f
+    (the reaction-diffusion model's: its Hill production at ``network.hill``, a function of sbar = r alone)."""
     s, sbar = np.meshgrid(np.asarray(grid, np.float32), np.asarray(grid, np.float32), indexing="ij")
+    if config.simulation.model == "reaction_diffusion":  # the paper's production P of r = A / (A + B)
+        hill = Hill(dataclasses.replace(config.network, architecture="hill"), config.fates)
+        return np.asarray(hill.apply(hill.start, sbar), dtype=np.float64)
+    paper = LateralInhibition(h_s=config.network.h_s, h_g=config.network.h_g)
     return np.asarray(paper.apply(paper.start, sbar, s), dtype=np.float64)
 
 
@@ -203,10 +215,13 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
     rows, tables, shown, kymographs = [], [], {}, {}
     sbar = np.linspace(0.0, 1.0, CURVE_POINTS)
     curve = {"sbar": sbar}
-    bound = bounds.bound_or_nan(sim.n_cells, sim.boundary, sim.coupling, model.n_fates)
+    bound = utility_bound(config)
     finest = max(DT_REFINEMENTS)
+    diffusing = sim.model == "reaction_diffusion"
     for name, net, k in (("trained", flat, k_trained), ("random", random_flat, k_random)):
-        substeps = finest if name == "trained" else 1  # the trained network's path is resolved at dt / 16
+        # the trained network's path is resolved at dt / 16 (the reaction-diffusion model's check has tissues of
+        # its own: fine_dt_utility)
+        substeps = finest if name == "trained" and not diffusing else 1
         patterns = np.asarray(simulate_patterns(problem, jnp.asarray(net), k, n_rep, substeps)).astype(np.int8)
         row = {"network": name, **_network_metrics(config, model, net, patterns)}
         row["utility_ci_low"], row["utility_ci_high"] = bootstrap_utility_ci(patterns, int(seed))
@@ -220,7 +235,8 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
         checks = {column: fine_dt_utility(config, net, k, factor) if name == "trained" else float("nan")
                   for column, factor in DT_CHECKS.items()}
         row.update(checks)
-        row["dt_sensitive"] = any(abs(value - row["utility"]) > DT_TOLERANCE for value in checks.values())
+        reference = fine_dt_utility(config, net, k, 1) if diffusing and name == "trained" else row["utility"]
+        row["dt_sensitive"] = any(abs(value - reference) > DT_TOLERANCE for value in checks.values())
         rows.append(row)
         table = patterns_table(patterns)
         table.insert(0, "network", name)
@@ -233,11 +249,32 @@ def evaluate(config: Config, params: np.ndarray, seed: int, *, train_fitness: fl
                       f_curve=pd.DataFrame(curve), shown=shown, kymographs=kymographs)
 
 
+def fate_thresholds(config: Config, params) -> tuple[float, ...]:
+    """The thresholds the network ``params`` reads its fates with (the learned ones, or the configured)."""
+    network = make_network(config.network, config.fates)
+    return tuple(float(t) for t in np.asarray(network.fate_thresholds(jnp.asarray(params, jnp.float32))))
+
+
+def utility_bound(config: Config) -> float:
+    """The exact upper bound of U for the run's tissue (``bounds``; NaN where not computed): the
+    reaction-diffusion model read with its flip has the bound of no symmetry."""
+    sim, z = config.simulation, config.fates.n_fates
+    if sim.model == "reaction_diffusion" and sim.flip and sim.boundary == "open":
+        try:
+            return bounds.unconstrained_bound(sim.n_cells, z)
+        except ValueError:
+            return float("nan")
+    return bounds.bound_or_nan(sim.n_cells, sim.boundary, sim.coupling, z)
+
+
 def fine_dt_utility(config: Config, params: np.ndarray, key: jax.Array, factor: int) -> float:
     """U of the network simulated with dt / ``factor`` on the tissues and Brownian paths of ``key``
-    (the first ``DT_CHECK_MAX_REPLICATES``), resolved at dt / 16: the time-step check (module doc)."""
+    (the first ``DT_CHECK_MAX_REPLICATES``; the reaction-diffusion model's first
+    ``RD_DT_CHECK_REPLICATES``, its sub-steps being the expensive part), resolved at dt / 16: the
+    time-step check (module doc)."""
     problem = Problem.from_config(config)
-    n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES)
+    n_rep = min(config.evaluation.n_replicates, DT_CHECK_MAX_REPLICATES if problem.model == "cells"
+                else RD_DT_CHECK_REPLICATES)
     patterns = simulate_patterns(problem.refined(factor), jnp.asarray(params, jnp.float32), key, n_rep,
                                  max(DT_REFINEMENTS) // factor)
     return float(information_decomposition(patterns, problem.n_fates)["utility"])

@@ -1,6 +1,6 @@
 """The regulatory function f(s, sbar): a cell's state change from its coupled cells' mean (and its own state).
 
-Three architectures share one flat-parameter interface (``n_params``, ``init``, ``apply``,
+Four architectures share one flat-parameter interface (``n_params``, ``init``, ``apply``,
 ``unflatten``, ``apply_flat``, ``init_flat``, ``init_population``, ``fates``), so every
 optimiser, checkpoint, evaluation and figure works with each; ``make_network`` picks one from
 the config:
@@ -13,6 +13,9 @@ the config:
   ``n_knots`` grid, bilinear); the flat vector is the values.
 * ``LateralInhibition`` (``architecture: lateral_inhibition``): the paper's
   sigmoid(2 (h_g s - h_s sbar)) - s; the flat vector is ``[h_s, h_g]``.
+* ``Hill`` (``architecture: hill``): the reaction-diffusion model's production
+  P = r^h / (r^h + (1 - r)^h) of the local fraction r = A / (A + B), with the model's rates; the
+  flat vector is their logarithms (``HILL_RATES``).
 
 Each architecture holds the two settings sections that describe it, ``settings``
 (``config.NetworkConfig``) and ``fate_settings`` (``config.FatesConfig``), and reads its settings
@@ -20,7 +23,8 @@ from them: the settings are declared and checked once, in ``fatenet.config``.
 ``RegulatoryNetwork(hidden_dims=(8, 8))`` (the seed notebook's call) sets settings by name.
 ``network.inputs`` is ``[sbar]`` (the seed's; ``apply(params, sbar)``) or ``[s, sbar]``
 (``apply(params, sbar, s)``). With ``fates.learn_thresholds`` the flat vector ends with the
-Z - 1 fate thresholds (``fate_thresholds``, ``fates``). Outputs are multiplied by
+Z - 1 fate thresholds (``fate_thresholds``, ``fates``; with ``fates.threshold_scale: log``,
+their logarithms). Outputs are multiplied by
 ``output_scale`` (default 1) and clipped to [-max_rate, max_rate] when ``max_rate`` > 0
 (default 0: unbounded). Each is a hashable, frozen description registered as a pytree
 without leaves, so it can be passed to ``jax.jit``-compiled functions as an ordinary argument
@@ -153,7 +157,8 @@ class _FlatParameters:
     def fate_thresholds(self, flat: jax.Array) -> jax.Array:
         """The Z - 1 thresholds of the fates: the learned ones (sorted) or ``thresholds``."""
         if self.learn_thresholds:
-            return jnp.sort(jnp.asarray(flat)[..., self.n_f_params:])
+            held = jnp.asarray(flat)[..., self.n_f_params:]
+            return jnp.sort(jnp.exp(held) if self.fate_settings.threshold_scale == "log" else held)
         return jnp.asarray(self.thresholds, jnp.float32)
 
     def fates(self, flat: jax.Array, states: jax.Array) -> jax.Array:
@@ -166,7 +171,9 @@ class _FlatParameters:
         """One random initialisation as a flat vector (n_params,); learned thresholds start at ``thresholds``."""
         flat = flatten(self.init(key))
         if self.learn_thresholds:
-            flat = jnp.concatenate([flat, jnp.asarray(self.thresholds, flat.dtype)])
+            held = np.log(np.asarray(self.thresholds, np.float64)) if self.fate_settings.threshold_scale == "log" \
+                else np.asarray(self.thresholds)
+            flat = jnp.concatenate([flat, jnp.asarray(held, flat.dtype)])
         return flat
 
     def init_population(self, key: jax.Array, population_size: int) -> jax.Array:
@@ -404,11 +411,64 @@ class LateralInhibition(_FlatParameters):
         return jnp.asarray(flat)
 
 
-Network = RegulatoryNetwork | PiecewiseLinear | LateralInhibition
+HILL_RATES = ("alpha_a", "alpha_b", "kappa_a", "kappa_b", "hill", "ratio_a", "ratio_b")
+"""The hill architecture's parameters, in the order of its flat vector (each as its logarithm)."""
+
+
+@jax.tree_util.register_static
+@dataclass(frozen=True, init=False)
+class Hill(_FlatParameters):
+    """The reaction-diffusion model's production of the paper: P = A^h / (A^h + B^h), read as a
+    function of the local fraction r = A / (A + B), P = r^h / (r^h + (1 - r)^h) (the same number,
+    0 where A = B = 0), with the model's rates. The flat vector holds the logarithms of
+    ``HILL_RATES`` (so every rate stays positive and a search moves them by factors); ``apply``
+    is P, ``rates`` the rates (``fatenet.reaction_diffusion`` reads both).
+    """
+
+    ARCHITECTURE = "hill"
+
+    @property
+    def start(self) -> np.ndarray:
+        """The logarithms of the configured rates: where a search starts, the model itself with strategy none."""
+        return np.log(np.array([getattr(self.settings, name) for name in HILL_RATES], np.float64)).astype(np.float32)
+
+    def init(self, key: jax.Array) -> jax.Array:
+        """The start plus i.i.d. N(0, HILL_INIT_STD^2) (factors of about e^0.5 around the configured rates)."""
+        return jnp.asarray(self.start) + HILL_INIT_STD * jax.random.normal(key, (7,), jnp.float32)
+
+    def init_population(self, key: jax.Array, population_size: int) -> jax.Array:
+        """Random initialisations, the first replaced by the configured rates themselves."""
+        population = super().init_population(key, population_size)
+        return population.at[0, :7].set(jnp.asarray(self.start))
+
+    def rates(self, params: jax.Array) -> dict[str, jax.Array]:
+        """``HILL_RATES`` -> value (float32 scalars) of f's parameters."""
+        values = jnp.exp(jnp.asarray(params, jnp.float32))
+        return {name: values[..., k] for k, name in enumerate(HILL_RATES)}
+
+    def apply(self, params: jax.Array, sbar: jax.Array, s: jax.Array | None = None) -> jax.Array:
+        """P(r) elementwise for r = ``sbar`` in [0, 1]: the output has the shape of ``sbar``."""
+        r = jnp.asarray(sbar, jnp.float32)
+        h = jnp.exp(jnp.asarray(params, jnp.float32)[..., 4])
+        # r^h / (r^h + (1 - r)^h) = sigmoid(h log(r / (1 - r))): one logarithm and one exponential
+        inside = (r > 0) & (r < 1)
+        odds = jnp.where(inside, r, 0.5) / jnp.where(inside, 1.0 - r, 0.5)
+        return jnp.where(inside, jax.nn.sigmoid(h * jnp.log(odds)), jnp.where(r >= 1, 1.0, 0.0))
+
+    def unflatten_f(self, flat: jax.Array) -> jax.Array:
+        return jnp.asarray(flat)
+
+
+HILL_INIT_STD = 0.5
+"""Random hill parameters: the logarithms of the configured rates plus i.i.d. N(0, 0.5^2)."""
+
+
+Network = RegulatoryNetwork | PiecewiseLinear | LateralInhibition | Hill
 """Any architecture of f (the flat-parameter interface above)."""
 
 
-ARCHITECTURE_CLASSES = {cls.ARCHITECTURE: cls for cls in (RegulatoryNetwork, PiecewiseLinear, LateralInhibition)}
+ARCHITECTURE_CLASSES = {cls.ARCHITECTURE: cls for cls in (RegulatoryNetwork, PiecewiseLinear, LateralInhibition,
+                                                          Hill)}
 """``network.architecture`` -> its class."""
 assert set(ARCHITECTURE_CLASSES) == set(ARCHITECTURES)
 

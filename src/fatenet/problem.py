@@ -9,15 +9,18 @@ has two kinds of fields:
   architecture and its fates (``network``, a ``neural_network`` object), the tissue (cells,
   ends, coupling and its weights, state bounds, initial condition), the number of time steps
   and of training replicates, the fitness (kind, time-step factors and their rule, the
-  training's tabulated f) and the integrator (``backend``: ``xla`` or the fused ``kernel``);
+  training's tabulated f), the integrator (``backend``: ``xla`` or the fused ``kernel``) and the
+  model (``model``: ``cells``, or ``reaction_diffusion`` with its grid, ``nodes_per_cell`` and
+  ``substeps`` resolved by ``fatenet.grid``, its ``production_noise`` and the readout's ``flip``);
 * **array leaves**, the physical numbers (``dt``, ``noise_strength``, ``ic_mean``,
   ``ic_spread``, ``bandwidth``), float32 scalars traced by every compiled program that takes
   the problem as an argument, so a sweep over them compiles each program once.
 
-Where the model grows, the Problem grows, not the call signatures: a model with several
-species per cell and its own drift (reaction-diffusion on a sub-cell grid) is a new static
-field that ``dynamics.simulate`` dispatches on, as it dispatches on ``backend`` to the fused
-kernel (``fatenet.kernels``), a second implementation checked against the XLA one.
+Where the model grows, the Problem grows, not the call signatures: the model with several
+species per cell and its own drift (reaction-diffusion on a sub-cell grid,
+``fatenet.reaction_diffusion``) is the static field ``model`` that ``dynamics.simulate``
+dispatches on, as it dispatches on ``backend`` to the fused kernel (``fatenet.kernels``), a
+second implementation checked against the XLA one.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import jax
 import jax.numpy as jnp
 
 from .config import BACKENDS, STATE_BOUNDS, Config, FatesConfig, NetworkConfig
+from .grid import grid
 from .neural_network import Network, make_network
 
 LEAVES = ("dt", "noise_strength", "ic_mean", "ic_spread", "bandwidth")
@@ -59,6 +63,11 @@ class Problem:
     dt_rule: str
     f_table_points: int
     backend: str
+    model: str
+    nodes_per_cell: int
+    substeps: int
+    production_noise: str
+    flip: bool
     dt: jax.Array
     noise_strength: jax.Array
     ic_mean: jax.Array
@@ -70,7 +79,9 @@ class Problem:
                boundary: str = "open", coupling: str = "nearest", coupling_weights: str = "mean",
                state_bounds: str = "clip", initial_condition: str = "uniform", fitness: str = "soft",
                dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst", f_table_points: int = 0,
-               backend: str = "xla", dt: float = 0.01, noise_strength: float = 0.1, ic_mean: float = 0.5,
+               backend: str = "xla", model: str = "cells", nodes_per_cell: int = 1, substeps: int = 1,
+               production_noise: str = "multiplicative", flip: bool = True, dt: float = 0.01,
+               noise_strength: float = 0.1, ic_mean: float = 0.5,
                ic_spread: float = 0.1, bandwidth: float = 0.1) -> Problem:
         """A Problem from plain values (defaults: the seed's model); the physical numbers become
         float32 arrays. ``network`` defaults to the seed's MLP of sbar."""
@@ -79,7 +90,8 @@ class Problem:
                    coupling=coupling, coupling_weights=coupling_weights, state_bounds=state_bounds,
                    initial_condition=initial_condition, fitness=fitness,
                    dt_factors=tuple(int(k) for k in dt_factors), dt_rule=dt_rule, f_table_points=int(f_table_points),
-                   backend=resolve_backend(backend),
+                   backend=resolve_backend(backend), model=model, nodes_per_cell=int(nodes_per_cell),
+                   substeps=int(substeps), production_noise=production_noise, flip=bool(flip),
                    **{name: _f32(value) for name, value in zip(LEAVES, (dt, noise_strength, ic_mean, ic_spread,
                                                                           bandwidth), strict=True)})
 
@@ -135,13 +147,18 @@ def _f32(value) -> jax.Array:
 
 @functools.lru_cache(maxsize=64)
 def _from_config(config: Config) -> Problem:
-    sim, evo = config.simulation, config.evolution
+    sim, evo, net = config.simulation, config.evolution, config.network
+    layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
+                  sim.substeps) if sim.model == "reaction_diffusion" else None
     return Problem.create(make_network(config.network, config.fates), n_cells=sim.n_cells, n_steps=sim.n_steps,
                           n_replicates=sim.n_replicates, boundary=sim.boundary, coupling=sim.coupling,
                           coupling_weights=sim.coupling_weights, state_bounds=sim.state_bounds,
                           initial_condition=sim.initial_condition, fitness=evo.fitness,
                           dt_factors=evo.fitness_dt_factors, dt_rule=evo.fitness_dt_rule,
-                          f_table_points=evo.f_table_points, backend=sim.backend, dt=sim.dt,
+                          f_table_points=evo.f_table_points, backend=sim.backend, model=sim.model,
+                          nodes_per_cell=layout.nodes_per_cell if layout else 1,
+                          substeps=layout.substeps if layout else 1, production_noise=sim.production_noise,
+                          flip=sim.flip, dt=sim.dt,
                           noise_strength=sim.noise_strength, ic_mean=sim.ic_mean, ic_spread=sim.ic_spread,
                           bandwidth=evo.bandwidth)
 

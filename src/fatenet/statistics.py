@@ -25,6 +25,13 @@ def utility_from_counts(counts: np.ndarray, ones: np.ndarray, n_cells: int) -> n
     return binary_entropy(pbar, np) - entropy_bits(counts, np) / n_cells
 
 
+def _many_fate_utility(counts: np.ndarray, held: np.ndarray, n_cells: int) -> np.ndarray:
+    """Hard U of pattern counts (..., distinct) whose patterns hold ``held`` (distinct, Z) cells in each fate."""
+    counts = np.asarray(counts, np.float64)
+    pooled = (counts @ held) / (counts.sum(axis=-1, keepdims=True) * n_cells)
+    return entropy_bits(pooled, np) - entropy_bits(counts, np) / n_cells
+
+
 def bootstrap_utility_ci(patterns: np.ndarray, seed: int, n_samples: int = BOOTSTRAP_SAMPLES,
                          level: float = 0.95) -> tuple[float, float]:
     """Basic bootstrap interval of the hard utility, replicates resampled with replacement.
@@ -39,11 +46,16 @@ def bootstrap_utility_ci(patterns: np.ndarray, seed: int, n_samples: int = BOOTS
     r, n = x.shape
     distinct, inverse = np.unique(x, axis=0, return_inverse=True)
     counts = np.bincount(inverse.reshape(-1), minlength=len(distinct))
-    ones = distinct.sum(axis=1)
-    estimate = float(utility_from_counts(counts, ones, n))
+    if distinct.size and distinct.max() > 1:  # Z > 2 fates: each distinct pattern's cells in every fate
+        held = np.stack([(distinct == z).sum(axis=1) for z in range(int(distinct.max()) + 1)], axis=1)
+        of = lambda c: _many_fate_utility(c, held, n)  # noqa: E731
+    else:
+        ones = distinct.sum(axis=1)
+        of = lambda c: utility_from_counts(c, ones, n)  # noqa: E731
+    estimate = float(of(counts))
     samples = np.random.default_rng(seed).multinomial(r, counts / r, size=n_samples)
     tail = 100 * (1 - level) / 2
-    q_low, q_high = np.percentile(utility_from_counts(samples, ones, n), [tail, 100 - tail])
+    q_low, q_high = np.percentile(of(samples), [tail, 100 - tail])
     return 2 * estimate - float(q_high), 2 * estimate - float(q_low)
 
 

@@ -46,6 +46,8 @@ MAX_KNOTS = SELECT_MAX_POINTS
 def uncovered(problem: Problem, f) -> str | None:
     """Why the kernel cannot integrate ``problem`` with ``f``, or None when it can."""
     network = problem.network
+    if problem.model != "cells":
+        return f"simulation.model {problem.model} has no kernel"
     if callable(f):
         return "f is a function, not the network's parameters (e.g. training's tabulated f)"
     architecture = network.settings.architecture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 
 from .style import (
@@ -54,23 +55,25 @@ def plot_training(history_df: pd.DataFrame, f_curve_df: pd.DataFrame, path: str 
 
 @styled
 def plot_patterns(patterns_array: np.ndarray, utility: float, path: str | os.PathLike,
-                  *, title: str = "Trained network patterns") -> Path:
-    """Heatmap of fate patterns: one row per replicate, one column per cell (fate 0 blue, fate 1 red)."""
+                  *, title: str = "Trained network patterns", n_fates: int = 2) -> Path:
+    """Heatmap of fate patterns: one row per replicate, one column per cell (fate 0 blue, fate 1 red;
+    with ``n_fates`` > 2, the fates along viridis)."""
     patterns = np.asarray(patterns_array)
     if patterns.ndim != 2:
         raise ValueError(f"patterns_array must be 2-D (replicates, cells); got shape {patterns.shape}")
     n_rep, n_cells = patterns.shape
     fig = new_figure(6.0, 1.5 + 0.18 * max(n_rep, 5))
     ax = fig.subplots()
-    fates = ListedColormap([FATE0_COLOR, FATE1_COLOR])
-    image = ax.imshow(patterns.astype(float), cmap=fates, vmin=-0.5, vmax=1.5, aspect="auto",
+    fates = ListedColormap([FATE0_COLOR, FATE1_COLOR] if n_fates == 2 else
+                           [colormaps["viridis"](k / (n_fates - 1)) for k in range(n_fates)])
+    image = ax.imshow(patterns.astype(float), cmap=fates, vmin=-0.5, vmax=n_fates - 0.5, aspect="auto",
                       interpolation="nearest")
     ax.grid(False)
     ax.set_xticks(np.arange(n_cells))
     ax.set_xlabel("cell index")
     ax.set_ylabel("replicate")
     ax.set_title(f"{title} (U = {float(utility):.3f} bits)")
-    cbar = fig.colorbar(image, ax=ax, ticks=[0, 1])
+    cbar = fig.colorbar(image, ax=ax, ticks=list(range(n_fates)))
     cbar.set_label("cell fate")
     return save_png(fig, path)
 
@@ -102,13 +105,20 @@ def plot_random_vs_trained(f_curve_df: pd.DataFrame, u_random: float, u_trained:
 
 
 @styled
-def plot_kymographs(kymographs: dict, path: str | os.PathLike) -> Path:
+def plot_kymographs(kymographs: dict, path: str | os.PathLike, *, thresholds=(0.5,),
+                    label: str = "cell state s") -> Path:
     """How patterns form: each cell's state against time for a few replicates, one row per network.
 
     ``kymographs`` maps a network name (``trained``, ``random``) to ``(times (T,), states
     (T, replicates, cells))`` (``fatenet.evaluation.kymograph``). Time runs down, cells across;
-    the colour is the state from 0 (fate 0, blue) to 1 (fate 1, red), white at the threshold 0.5.
+    the colour is the state from 0 (fate 0, blue) to 1 (fate 1, red), white at the threshold 0.5;
+    with other ``thresholds`` (the fates' own), from 0 to the largest state along viridis, the
+    thresholds marked on the colour bar. Each title gives the final pattern by those thresholds.
     """
+    thresholds = tuple(float(t) for t in thresholds)
+    binary = thresholds == (0.5,)
+    top = 1.0 if binary else max(max(float(np.max(states)) for _, states in kymographs.values()),
+                                 1.2 * max(thresholds))
     names = list(kymographs)
     n_rep = max(np.asarray(states).shape[1] for _, states in kymographs.values())
     fig = new_figure(2.2 * n_rep + 1.2, 3.2 * len(names))
@@ -123,10 +133,10 @@ def plot_kymographs(kymographs: dict, path: str | os.PathLike) -> Path:
             if col >= states.shape[1]:
                 ax.set_visible(False)
                 continue
-            image = ax.imshow(states[:, col, :], cmap="RdBu_r", vmin=0.0, vmax=1.0, aspect="auto",
-                              interpolation="nearest", origin="upper",
+            image = ax.imshow(states[:, col, :], cmap="RdBu_r" if binary else "viridis", vmin=0.0, vmax=top,
+                              aspect="auto", interpolation="nearest", origin="upper",
                               extent=(-0.5, states.shape[2] - 0.5, float(times[-1]), float(times[0])))
-            final = "".join(str(int(v >= 0.5)) for v in states[-1, col, :])
+            final = "".join(str(sum(int(v >= t) for t in thresholds)) for v in states[-1, col, :])
             ax.set_title(f"replicate {col + 1}: {final}", fontsize=9, family="monospace")
             ax.set_xticks(np.arange(states.shape[2]))
             ax.set_xlabel("cell")
@@ -134,7 +144,12 @@ def plot_kymographs(kymographs: dict, path: str | os.PathLike) -> Path:
                 ax.set_ylabel(f"{name} network\ntime")
     if image is not None:
         cbar = fig.colorbar(image, ax=axes, shrink=0.8)
-        cbar.set_label("cell state s (fate 1 where s >= 0.5)")
+        if binary:
+            cbar.set_label(f"{label} (fate 1 where s >= 0.5)")
+        else:
+            for t in thresholds:
+                cbar.ax.axhline(t, color="white", linewidth=1.5)
+            cbar.set_label(f"{label} (fate thresholds: white lines)")
     return save_png(fig, path)
 
 

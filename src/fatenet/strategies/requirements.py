@@ -35,6 +35,9 @@ def evosax(config: Config) -> None:
 def gradient(config: Config) -> None:
     """The estimate follows the noisy paths at dt through the exact f (``strategies.gradient``)."""
     evo = config.evolution
+    if config.simulation.model != "cells":
+        fail("evolution.strategy", "gradient", f"needs simulation.model cells (here {config.simulation.model}): "
+             "its estimate follows the cells' paths; use an evolution strategy")
     if evo.fitness_dt_factors != (1,):
         fail("evolution.fitness_dt_factors", list(evo.fitness_dt_factors),
              "must be [1] with strategy gradient (its estimate follows the paths at dt only)")
