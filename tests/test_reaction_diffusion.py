@@ -220,3 +220,29 @@ def test_the_reference_agrees_with_fatenet_on_an_unseen_setting():
     cells = rd_reference.simulate(6, 400, np.random.default_rng(5), {"sigma": 0.1, "t_final": 20.0})
     u_reference = rd_reference.utility(rd_reference.fates(cells, [0.02, 0.05]))
     assert abs(u - u_reference) < 0.06
+
+
+@pytest.mark.parametrize("strategy, start", [("cma_es", "pattern_classes"), ("mu_plus_lambda", "fittest")])
+def test_the_optimisers_train_and_evaluate_the_model(strategy, start, tmp_path):
+    """A short tissue (N = 4, 10 steps of 20 sub-steps): an evosax optimiser (SNES and Open-ES share its
+    adapter) from pattern classes, and fatenet's own, train the Hill model with learned thresholds
+    (restarts, the focus and the time-step final choice included), resume from a checkpoint to the same
+    result, and the evaluation reads the flipped readout's bound. The gradient trainer refuses the model
+    (``test_settings_the_model_cannot_run_with_are_named``)."""
+    from fatenet.evaluation import evaluate
+    from fatenet.training import train
+
+    config = Config.from_dict({
+        **PAPER, "simulation": {**PAPER["simulation"], "n_cells": 4, "t_final": 0.1, "n_replicates": 8},
+        "fates": {"thresholds": [0.02, 0.05], "learn_thresholds": True, "threshold_scale": "log"},
+        "evolution": {"strategy": strategy, "population_size": 4, "n_generations": 3, "restarts": 2,
+                      "initial_screen": 4, "start_from": start, "explore_generations": 1, "keep_restarts": 1,
+                      "final_choice": "flat", "rescore_replicates": 8, "focus_replicates": 8},
+        "evaluation": {"n_replicates": 16}})
+    result = train(config, 3)
+    assert result.params.shape == (9,) and np.all(np.isfinite(result.params))
+    again = train(config, 3, checkpoint=tmp_path / "run.ckpt", checkpoint_every=1)
+    np.testing.assert_array_equal(again.params, result.params)
+    metrics = evaluate(config, result.params, 3).metrics.set_index("network")
+    assert metrics.loc["trained", "utility_bound"] == pytest.approx(1.5, abs=1e-9)
+    assert np.isfinite(metrics.loc["trained", "utility_finest_dt"])

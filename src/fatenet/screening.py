@@ -65,7 +65,7 @@ def pattern_class(patterns: np.ndarray, perms: list[np.ndarray]) -> str:
     fates, taken as the smallest image under the symmetry permutations ``perms``."""
     rows, counts = np.unique(np.asarray(patterns, np.int8), axis=0, return_counts=True)
     mode = rows[np.argmax(counts)]  # np.unique sorts rows, so a tie goes to the smallest
-    return min("".join("01"[v] for v in mode[perm]) for perm in perms)
+    return min("".join(str(int(v)) for v in mode[perm]) for perm in perms)
 
 
 def screen(problem: Problem, candidates: jax.Array, keys: jax.Array) -> tuple[np.ndarray, list[str]]:
