@@ -246,3 +246,14 @@ def test_the_optimisers_train_and_evaluate_the_model(strategy, start, tmp_path):
     metrics = evaluate(config, result.params, 3).metrics.set_index("network")
     assert metrics.loc["trained", "utility_bound"] == pytest.approx(1.5, abs=1e-9)
     assert np.isfinite(metrics.loc["trained", "utility_finest_dt"])
+
+
+def test_the_kernel_backend_says_once_that_it_does_not_cover_the_model():
+    from fatenet import dynamics
+
+    problem = Problem.from_config(paper_config(**{"simulation.t_final": 0.05})).replace(backend="kernel")
+    dynamics._FALLBACKS_SAID.discard("simulation.model reaction_diffusion has no kernel")
+    with pytest.warns(UserWarning, match="reaction_diffusion has no kernel"):
+        out = simulate(problem, jnp.asarray(problem.network.start), jax.random.PRNGKey(0), 3)
+    np.testing.assert_array_equal(out, simulate(problem.replace(backend="xla"), jnp.asarray(problem.network.start),
+                                                jax.random.PRNGKey(0), 3))

@@ -207,6 +207,7 @@ def simulate(problem: Problem, f, key: jax.Array, n_replicates: int | None = Non
     """
     check_boundary(problem.boundary)
     if problem.model == "reaction_diffusion":
+        uses_kernel(problem, f)  # (with backend kernel: says once that the kernel does not cover the model)
         if observe is not None:
             raise ValueError("the gradient trainer does not follow the reaction_diffusion model's paths: use an "
                              "evolution strategy")
