@@ -257,3 +257,13 @@ def test_the_kernel_backend_says_once_that_it_does_not_cover_the_model():
         out = simulate(problem, jnp.asarray(problem.network.start), jax.random.PRNGKey(0), 3)
     np.testing.assert_array_equal(out, simulate(problem.replace(backend="xla"), jnp.asarray(problem.network.start),
                                                 jax.random.PRNGKey(0), 3))
+
+
+def test_a_learned_diffusion_is_held_at_the_configured_sub_steps_limit():
+    # N = 8: dx = 0.5, dt_s = 0.01 / 12; the limit 0.4 dx^2 / dt_s = 0.4 * 0.25 * 1200 = 120
+    problem = Problem.from_config(paper_config())
+    assert problem.max_diffusion == pytest.approx(120.0)
+    flat = jnp.asarray(problem.network.start).at[6].set(jnp.log(0.5))  # ratio_b 0.5: l_B = 16, D_B = 2 * 256
+    k, refined = reaction_diffusion.rates(problem, flat), reaction_diffusion.rates(problem.refined(4), flat)
+    np.testing.assert_allclose([k["d_a"], k["d_b"]], [4.0, 120.0], rtol=1e-6)
+    assert (float(refined["d_a"]), float(refined["d_b"])) == (float(k["d_a"]), float(k["d_b"]))

@@ -11,7 +11,9 @@ has two kinds of fields:
   and of training replicates, the fitness (kind, time-step factors and their rule, the
   training's tabulated f), the integrator (``backend``: ``xla`` or the fused ``kernel``) and the
   model (``model``: ``cells``, or ``reaction_diffusion`` with its grid, ``nodes_per_cell`` and
-  ``substeps`` resolved by ``fatenet.grid``, its ``production_noise`` and the readout's ``flip``);
+  ``substeps`` resolved by ``fatenet.grid``, its ``production_noise``, the readout's ``flip`` and
+  ``max_diffusion``, the most a learned diffusion constant may be, fixed by the configured
+  sub-step so that a refined time step integrates the same model);
 * **array leaves**, the physical numbers (``dt``, ``noise_strength``, ``ic_mean``,
   ``ic_spread``, ``bandwidth``), float32 scalars traced by every compiled program that takes
   the problem as an argument, so a sweep over them compiles each program once.
@@ -33,7 +35,7 @@ import jax
 import jax.numpy as jnp
 
 from .config import BACKENDS, STATE_BOUNDS, Config, FatesConfig, NetworkConfig
-from .grid import grid
+from .grid import grid, stable_diffusion
 from .neural_network import Network, make_network
 
 LEAVES = ("dt", "noise_strength", "ic_mean", "ic_spread", "bandwidth")
@@ -68,6 +70,7 @@ class Problem:
     substeps: int
     production_noise: str
     flip: bool
+    max_diffusion: float
     dt: jax.Array
     noise_strength: jax.Array
     ic_mean: jax.Array
@@ -80,7 +83,8 @@ class Problem:
                state_bounds: str = "clip", initial_condition: str = "uniform", fitness: str = "soft",
                dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst", f_table_points: int = 0,
                backend: str = "xla", model: str = "cells", nodes_per_cell: int = 1, substeps: int = 1,
-               production_noise: str = "multiplicative", flip: bool = True, dt: float = 0.01,
+               production_noise: str = "multiplicative", flip: bool = True, max_diffusion: float = 0.0,
+               dt: float = 0.01,
                noise_strength: float = 0.1, ic_mean: float = 0.5,
                ic_spread: float = 0.1, bandwidth: float = 0.1) -> Problem:
         """A Problem from plain values (defaults: the seed's model); the physical numbers become
@@ -92,6 +96,7 @@ class Problem:
                    dt_factors=tuple(int(k) for k in dt_factors), dt_rule=dt_rule, f_table_points=int(f_table_points),
                    backend=resolve_backend(backend), model=model, nodes_per_cell=int(nodes_per_cell),
                    substeps=int(substeps), production_noise=production_noise, flip=bool(flip),
+                   max_diffusion=float(max_diffusion),
                    **{name: _f32(value) for name, value in zip(LEAVES, (dt, noise_strength, ic_mean, ic_spread,
                                                                           bandwidth), strict=True)})
 
@@ -159,6 +164,7 @@ def _from_config(config: Config) -> Problem:
                           nodes_per_cell=layout.nodes_per_cell if layout else 1,
                           substeps=layout.substeps if layout else 1, production_noise=sim.production_noise,
                           flip=sim.flip, dt=sim.dt,
+                          max_diffusion=stable_diffusion(layout.dx, sim.dt / layout.substeps) if layout else 0.0,
                           noise_strength=sim.noise_strength, ic_mean=sim.ic_mean, ic_spread=sim.ic_spread,
                           bandwidth=evo.bandwidth)
 

@@ -15,7 +15,8 @@ species and sub-step, sigma = ``noise_strength`` (``production_noise: additive``
 place of sigma sqrt(alpha P)) and D = kappa l^2 with l = N / ratio. The paper's production is
 ``architecture: hill``, f(r) = r^h / (r^h + (1 - r)^h), which is A^h / (A^h + B^h); its flat vector
 holds the logarithms of the rates (``neural_network.HILL_RATES``), so they are learned with it (a
-learned D is held below ``grid.stable_diffusion``, which the sub-step integrates). A free f is
+learned D is held at most at ``problem.max_diffusion``, ``grid.stable_diffusion`` of the configured
+sub-step, which a refined time step keeps: the same model at every step). A free f is
 ``piecewise_linear`` of r (clipped to [0, 1]) with the configured rates. Every node updates from
 the states of the sub-step before (the authors' loop updates in place, so that from its second
 sub-step node j sees the new value of node j - 1; the final A agrees to 6 digits, measured:
@@ -75,8 +76,8 @@ def rates(problem: Problem, flat: jax.Array) -> dict[str, jax.Array]:
     else:
         values = {name: jnp.float32(getattr(network.settings, name))
                   for name in ("alpha_a", "alpha_b", "kappa_a", "kappa_b", "ratio_a", "ratio_b")}
-    dx, dt_sub = 1.0 / problem.nodes_per_cell, problem.dt / problem.substeps
-    limit = stable_diffusion(dx, dt_sub)
+    # the configured sub-step's limit (``problem.max_diffusion``), the same at a refined time step
+    limit = problem.max_diffusion or stable_diffusion(1.0 / problem.nodes_per_cell, problem.dt / problem.substeps)
     out = {name: values[name] for name in ("alpha_a", "alpha_b", "kappa_a", "kappa_b")}
     for species in ("a", "b"):
         length = problem.n_cells / values[f"ratio_{species}"]
