@@ -190,7 +190,7 @@ def test_default_study_plans_six_runs(study):
 
 PRESET_RUNS = {"tiny": 4, "gpu": 60, "boundary_noise_cells": 135, "strategies": 75, "seed": 6, "ablation": 70,
                "check": 20, "moonshot": 12, "search": 60, "paper_lis": 9, "paper_proportions": 9, "atlas": 27,
-               "time_step": 40, "paper_rd": 9}
+               "time_step": 40, "paper_rd": 9, "atlas_rd": 9}
 
 
 def test_every_preset_is_checked():
