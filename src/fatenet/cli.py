@@ -34,7 +34,6 @@ from pathlib import Path
 from . import artifacts
 from .config import BOUNDARIES, COUPLINGS, Config, ConfigError
 from .constants import CONVERGENCE_FACTORS
-from .grid import grid
 from .progress import duration
 
 
@@ -92,9 +91,7 @@ def _info(args: argparse.Namespace) -> int:
     fates = (f"{config.fates.n_fates} fates at {list(config.fates.thresholds)}"
              f"{' (learned)' if config.fates.learn_thresholds else ''}")
     if sim.model == "reaction_diffusion":
-        net = config.network
-        layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
-                      sim.substeps)
+        layout = config.grid()
         print(f"  reaction_diffusion: A, B on {layout.nodes_per_cell} node(s) per cell, {layout.substeps} sub-steps "
               f"per dt, {sim.production_noise} noise, {sim.initial_condition} starts, "
               f"{'flipped' if sim.flip else 'unflipped'} readout of A; P = f(A / (A + B)); {fates}")

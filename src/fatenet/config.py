@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .grid import Grid, grid
+
 BOUNDARIES = ("open", "fixed", "periodic")
 BACKENDS = ("auto", "xla", "kernel")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "elu")
@@ -583,6 +585,13 @@ class Config:
                 section = {k: v for k, v in section.items() if k not in OUTPUT_NEUTRAL.get(name, ())}
             out[name] = {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
         return out
+
+    def grid(self) -> Grid:
+        """The reaction-diffusion model's grid of these settings (``fatenet.grid``: nodes per cell,
+        sub-steps, diffusion constants from the configured rates)."""
+        sim, net = self.simulation, self.network
+        return grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
+                    sim.substeps)
 
     def training_dict(self) -> dict[str, dict[str, Any]]:
         """The settings that determine a trained network: ``to_dict`` without the evaluation

@@ -39,7 +39,6 @@ from .constants import (
     SCREEN_CHUNK,
     TIME_STEP_CHOICES,
 )
-from .grid import grid
 
 BASE_MB = {"train": 750.0, "evaluate": 650.0}
 """The fixed part of a job's peak RSS (MB): the interpreter and its libraries, before any tissue."""
@@ -145,11 +144,10 @@ def evaluation_batches(config: Config) -> dict[str, float]:
 
 def _state_elements(config: Config) -> int:
     """Numbers a tissue's state holds: its cells, or the reaction_diffusion model's species x nodes."""
-    sim, net = config.simulation, config.network
+    sim = config.simulation
     if sim.model != "reaction_diffusion":
         return sim.n_cells
-    layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
-                  sim.substeps)
+    layout = config.grid()
     return 2 * sim.n_cells * layout.nodes_per_cell
 
 
@@ -158,9 +156,7 @@ def per_tissue(config: Config) -> float:
     sim = config.simulation
     if sim.model != "reaction_diffusion":
         return float(sim.n_cells * sim.n_steps)
-    net = config.network
-    layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
-                  sim.substeps)
+    layout = config.grid()
     return float(2 * sim.n_cells * layout.nodes_per_cell * sim.n_steps * layout.substeps)
 
 

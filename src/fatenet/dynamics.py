@@ -43,7 +43,7 @@ from .config import BOUNDARIES, COUPLING_WEIGHTS, COUPLINGS, INITIAL_CONDITIONS
 from .coupling import coupled_cells
 from .fates import apply_threshold, soft_threshold
 from .kernels import tissue
-from .noise import MAX_ELEMENTS, bits_at_step, element_words, gaussian_noise, normals_from_bits, stream_seed, uniforms
+from .noise import MAX_ELEMENTS, element_words, gaussian_noise, path_normals, stream_seed, uniforms
 from .problem import Problem, bound_states
 
 RegulatoryFunction = Callable[[jax.Array, jax.Array], jax.Array]
@@ -233,11 +233,7 @@ def simulate(problem: Problem, f, key: jax.Array, n_replicates: int | None = Non
     words = element_words(seed, elements)
 
     def normals(t):
-        if substeps == 1:
-            return normals_from_bits(bits_at_step(seed, words, t))
-        first = t * jnp.uint32(substeps)
-        total = sum(normals_from_bits(bits_at_step(seed, words, first + jnp.uint32(j))) for j in range(substeps))
-        return total * jnp.float32(1.0 / np.sqrt(substeps))
+        return path_normals(seed, words, t, substeps)
 
     if observe is not None:
         if return_trajectory:

@@ -121,6 +121,17 @@ def normals_from_bits(bits: jax.Array, value=None, slope=None) -> jax.Array:
     return jnp.where((bits >> 31) == 1, -magnitude, magnitude)
 
 
+def path_normals(seed: jax.Array, words: jax.Array, t, substeps: int = 1) -> jax.Array:
+    """The normals that drive step ``t`` of elements ``words``: the stream's own (``substeps`` 1), or
+    with m = ``substeps`` > 1 the sum of the m finer steps' normals over sqrt(m) (the same Brownian
+    path, resolved m times finer: ``dynamics.simulate``'s ``substeps``)."""
+    if substeps == 1:
+        return normals_from_bits(bits_at_step(seed, words, t))
+    first = t * jnp.uint32(substeps)
+    total = sum(normals_from_bits(bits_at_step(seed, words, first + jnp.uint32(j))) for j in range(substeps))
+    return total * jnp.float32(1.0 / np.sqrt(substeps))
+
+
 def step_normals(seed: jax.Array, first_step, n_steps: int, step_shape: tuple[int, ...]) -> jax.Array:
     """Normals ``(n_steps, *step_shape)`` of steps ``first_step, ..., first_step + n_steps - 1``.
 

@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 
 from .config import BACKENDS, STATE_BOUNDS, Config, FatesConfig, NetworkConfig
-from .grid import grid, stable_diffusion
+from .grid import stable_diffusion
 from .neural_network import Network, make_network
 
 LEAVES = ("dt", "noise_strength", "ic_mean", "ic_spread", "bandwidth")
@@ -152,9 +152,8 @@ def _f32(value) -> jax.Array:
 
 @functools.lru_cache(maxsize=64)
 def _from_config(config: Config) -> Problem:
-    sim, evo, net = config.simulation, config.evolution, config.network
-    layout = grid(sim.n_cells, sim.dt, net.ratio_a, net.ratio_b, net.kappa_a, net.kappa_b, sim.nodes_per_cell,
-                  sim.substeps) if sim.model == "reaction_diffusion" else None
+    sim, evo = config.simulation, config.evolution
+    layout = config.grid() if sim.model == "reaction_diffusion" else None
     return Problem.create(make_network(config.network, config.fates), n_cells=sim.n_cells, n_steps=sim.n_steps,
                           n_replicates=sim.n_replicates, boundary=sim.boundary, coupling=sim.coupling,
                           coupling_weights=sim.coupling_weights, state_bounds=sim.state_bounds,

@@ -45,7 +45,7 @@ import numpy as np
 from jax import lax, random
 
 from .grid import stable_diffusion
-from .noise import MAX_ELEMENTS, bits_at_step, element_words, normals_from_bits, stream_seed, uniforms
+from .noise import MAX_ELEMENTS, element_words, path_normals, stream_seed, uniforms
 
 if TYPE_CHECKING:  # pragma: no cover
     from .problem import Problem
@@ -152,17 +152,11 @@ def simulate(problem: Problem, flat: jax.Array, key: jax.Array, n_replicates: in
     node = lax.iota(jnp.uint32, nodes)[None, :, None]
     words = element_words(seed, (replicate * jnp.uint32(SPECIES) + species) * jnp.uint32(nodes) + node)
 
-    def normals(t):
-        if m == 1:
-            return normals_from_bits(bits_at_step(seed, words, t))
-        first = t * jnp.uint32(m)
-        total = sum(normals_from_bits(bits_at_step(seed, words, first + jnp.uint32(j))) for j in range(m))
-        return total * jnp.float32(1.0 / np.sqrt(m))
-
     def step(s, t):
         first = t * jnp.uint32(problem.substeps)
         s = lax.fori_loop(0, problem.substeps,
-                          lambda i, s: substep(problem, flat, s, normals(first + jnp.uint32(i)), k), s)
+                          lambda i, s: substep(problem, flat, s, path_normals(seed, words, first + jnp.uint32(i), m),
+                                               k), s)
         return s, (s[0, ::ox] if return_trajectory else None)
 
     s, path = lax.scan(step, s0, lax.iota(jnp.uint32, problem.n_steps))
