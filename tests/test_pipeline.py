@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conftest import TINY_BUILD_ARGS, copy_study, shared_tiny_study, snakemake
-from fatenet import artifacts, io
+from fatenet import artifacts, convergence, io
 from fatenet.config import Config
 from fatenet.evaluation import METRIC_COLUMNS
 from helpers import REPO, TINY_RUNS
@@ -309,3 +309,20 @@ def test_the_convergence_table_of_a_built_study(first, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), table.iloc[[1]].reset_index(drop=True))
     bad = subprocess.run([*fatenet, "--runs", "noise_strength~9/seed~1"], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "--runs noise_strength~9/seed~1: not a run of" in bad.stderr
+    # --set re-simulates the run's network under a changed setting: the engine's row at that setting
+    moved = subprocess.run([*fatenet, "--runs", TINY_RUNS[1], "--set", "simulation.noise_strength=0.3", "--csv",
+                            str(tmp_path / "moved.csv")], capture_output=True, text=True, timeout=600)
+    assert moved.returncode == 0, moved.stderr[-3000:]
+    params, meta = io.load_params(first / artifacts.run_file(TINY_RUNS[1], artifacts.PARAMS))
+    config = Config.from_dict(meta["config"]).replace({"simulation.noise_strength": 0.3})
+    direct = convergence.convergence(config, params, int(meta["seed"]), (1, 4), 16)
+    row = pd.read_csv(tmp_path / "moved.csv").iloc[0]
+    assert row["utility_dt"] == pytest.approx(direct["utility_dt"], abs=1e-12)
+    assert row["utility_dt/4"] == pytest.approx(direct["utility_dt/4"], abs=1e-12)
+    assert np.isnan(row["dt_sensitive"]) and "| - |" in moved.stdout  # the study's flag is not this setting's
+    for wrong, said in (("simulation.noise=0.3", "invalid setting simulation.noise = 0.3: unknown parameter"),
+                        ("simulation.noise_strength", "expected KEY=VALUE"),
+                        ("simulation.noise_strength=-1", "invalid setting simulation.noise_strength = -1")):
+        refused = subprocess.run([*fatenet, "--runs", TINY_RUNS[1], "--set", wrong], capture_output=True, text=True,
+                                 timeout=600)
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr[-2000:]

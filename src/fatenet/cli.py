@@ -11,7 +11,8 @@
                                                         best basin: restart success and run miss rates
     fatenet atlas [RESULTS] [--figure PNG]              U against the tissue's size per model (variant),
                                                         beside the exact bound (workflow/presets/atlas.yaml)
-    fatenet convergence [RESULTS] [--replicates R] [--runs RUN ...] [--csv CSV] [--kymographs DIR]
+    fatenet convergence [RESULTS] [--replicates R] [--runs RUN ...] [--set KEY=VALUE ...] [--csv CSV]
+                        [--kymographs DIR]
                                                         every run's U as dt shrinks (dt/4, dt/16, dt/64 on
                                                         one Brownian path), f's steepest slope, wall time
     fatenet schema                                      the study's JSON schema, generated from the
@@ -321,10 +322,19 @@ def _convergence(args: argparse.Namespace) -> int:
                   f"{', '.join(summary['run'])})", file=sys.stderr)
             return 2
         summary = summary[summary["run"].isin(args.runs)].reset_index(drop=True)
+    try:
+        changes = _settings(args.set or [])
+    except ValueError as error:
+        print(f"fatenet convergence: {error}", file=sys.stderr)
+        return 2
     rows = []
     for run in summary["run"]:
         params, meta = load_params(artifacts.run_file(run, artifacts.PARAMS, str(results)))
-        config = Config.from_dict(meta["config"])
+        try:
+            config = Config.from_dict(meta["config"]).replace(changes)
+        except ConfigError as error:
+            print(f"fatenet convergence: --set: {error}", file=sys.stderr)
+            return 2
         rows.append(convergence.convergence(config, params, int(meta["seed"]), tuple(args.factors), args.replicates))
         if args.kymographs:
             from .plots import plot_kymographs
@@ -332,7 +342,8 @@ def _convergence(args: argparse.Namespace) -> int:
             figure = Path(args.kymographs) / f"{run.replace('/', '_')}.png"
             plot_kymographs(convergence.side_by_side(config, params, int(meta["seed"])), figure)
     table = convergence.table(rows, list(summary["run"]))
-    table["dt_sensitive"] = summary["dt_sensitive"].to_numpy()
+    # the evaluation's time-step flag belongs to the settings the runs were trained and evaluated at
+    table["dt_sensitive"] = summary["dt_sensitive"].to_numpy() if not changes else float("nan")
     if args.csv:
         from .io import write_bytes
 
@@ -344,12 +355,30 @@ def _convergence(args: argparse.Namespace) -> int:
     print(_markdown_rule(header))
     for _, row in table.iterrows():
         print(_markdown_row([row["run"], *(f"{row[f'utility_{label}']:.3f}" for label in labels), f"{row['moves']:.3f}",
-                             "yes" if row["dt_sensitive"] else "no", f"{row['max_slope']:.1f}",
+                             _flag(row["dt_sensitive"]), f"{row['max_slope']:.1f}",
                              f"{row['slope_dt']:.3f}", f"{row['max_rate']:.2f}",
                              f"{row['wall_share_dt']:.2f}, {row['wall_share_dt/16']:.2f}",
                              f"`{row['top_pattern_dt']}` {row['top_share_dt']:.0%} -> "
                              f"`{row[f'top_pattern_{labels[-1]}']}` {row[f'top_share_{labels[-1]}']:.0%}"]))
     return 0
+
+
+def _settings(pairs: list[str]) -> dict:
+    """``--set KEY=VALUE`` pairs as ``Config.replace``'s dotted changes, each value read as YAML."""
+    import yaml
+
+    changes = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. simulation.noise_strength=0.05")
+        changes[key.strip()] = yaml.safe_load(value)
+    return changes
+
+
+def _flag(value) -> str:
+    """yes / no, or - where there is no flag (NaN: the runs re-simulated under changed settings)."""
+    return "-" if value != value else ("yes" if value else "no")
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -404,6 +433,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="the time steps dt / K on one Brownian path (default 1 4 16 64, dividing the largest)")
     converge.add_argument("--runs", nargs="+", metavar="RUN",
                           help="only these runs (as in the table: noise_strength~0.05/seed~1; default every run)")
+    converge.add_argument("--set", nargs="+", metavar="KEY=VALUE",
+                          help="re-simulate every run's network under changed settings, e.g. "
+                               "simulation.noise_strength=0.05 (the flag column is then -)")
     converge.add_argument("--csv", metavar="CSV", help="also write every column here")
     converge.add_argument("--kymographs", metavar="DIR", help="draw each run's tissues at dt and dt/16 here")
     converge.set_defaults(handler=_convergence)
