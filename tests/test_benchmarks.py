@@ -54,3 +54,34 @@ def test_authors_speed_times_both_sides_of_the_same_model(tmp_path):
         assert out["ratio_numba_over_fatenet"] == pytest.approx(
             out["numba_s_per_tissue_step"] / out["fatenet_s_per_tissue_step"])
     assert json.loads((tmp_path / "speed.json").read_text()) == out
+
+
+def load_benchmark(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_time_step_levers_make_an_odd_f_and_offsets_by_hand():
+    import numpy as np
+
+    from fatenet.config import Config
+    from fatenet.problem import Problem
+
+    levers = load_benchmark("time_step_levers")
+    knots = np.array([-3.0, -1.0, 0.5, 2.0, 4.0], np.float32)
+    odd = levers.antisymmetric(knots)
+    np.testing.assert_array_equal(odd, [-3.5, -1.5, 0.0, 1.5, 3.5])  # (v - v reversed) / 2 by hand
+    # the f it makes, through interpolation and the rate bound: f(1 - x) = -f(x) at every x
+    config = Config.from_dict({"network": {"architecture": "piecewise_linear", "n_knots": 5, "max_rate": 2.0}})
+    network = Problem.from_config(config).network
+    x = np.linspace(0.0, 1.0, 101, dtype=np.float32)
+    f, mirrored = (np.asarray(network.apply_flat(odd, grid), np.float64) for grid in (x, 1.0 - x))
+    np.testing.assert_allclose(f, -mirrored, atol=1e-6)
+    assert f.max() == 2.0 and f[50] == 0.0  # the bound holds; f(1/2) = 0
+    shifts, candidates = levers.offset_candidates(knots, 2, 0.01)
+    np.testing.assert_allclose(shifts, [0.0, -0.02, -0.01, 0.01, 0.02])  # the network itself first
+    np.testing.assert_allclose(candidates - knots, np.repeat(shifts[:, None], 5, axis=1), atol=1e-6)  # float32
