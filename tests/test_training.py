@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from fatenet import artifacts
-from fatenet.config import Config
+from fatenet.config import Config, ConfigError
 from fatenet.evaluation import evaluate
 from fatenet.training import HISTORY_COLUMNS, train
 from helpers import REPO, tiny_config
@@ -305,3 +305,21 @@ def test_two_phase_training_resumes_byte_identical(tmp_path, stop_at):
     assert resumed.params.tobytes() == reference.params.tobytes()
     pd.testing.assert_frame_equal(resumed.history, reference.history, check_exact=True)
     pd.testing.assert_frame_equal(resumed.restarts, reference.restarts, check_exact=True)
+
+
+def test_the_focus_keeps_the_best_of_each_ranking_then_the_uniform_restarts_by_hand():
+    from fatenet.training import kept_restarts, uniform_restarts
+
+    by_dt, by_choice = np.array([3, 1, 0, 2]), np.array([1, 2, 3, 0])
+    assert kept_restarts([by_dt, by_choice], 3) == [3, 1, 2]  # 3, 1, then 1 (kept), 2
+    assert kept_restarts([by_dt, by_choice], 3, [0, 2]) == [3, 1, 0]
+    assert kept_restarts([by_dt, by_choice], 4, [0, 2]) == [3, 1, 0, 2]
+    assert kept_restarts([by_dt, by_dt], 2, [2]) == [3, 2]  # the rankings agree: the uniform one is second
+    assert kept_restarts([by_dt], 2) == [3, 1]
+    assert uniform_restarts(["0110110", "1111111", "", "0000000", "2222", "0100000"]) == [1, 3, 4]
+
+
+def test_focus_uniform_needs_an_exploration_from_pattern_classes():
+    with pytest.raises(ConfigError, match="evolution.focus_uniform = True: needs explore_generations > 0"):
+        explore_config(focus_uniform=True, explore_generations=0)
+    assert explore_config(focus_uniform=True).evolution.focus_uniform

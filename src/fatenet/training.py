@@ -194,7 +194,24 @@ def start_populations(config: Config, seeds: list[int]) -> list[tuple[list | Non
     return seeds_restart_populations(config, [[run_key(seed, k) for k in range(restarts)] for seed in seeds])
 
 
-def focus(config: Config, seeds: list[int], states: list, mean: Callable) -> list[tuple]:
+def uniform_restarts(classes: list[str]) -> list[int]:
+    """The restarts whose start class is a uniform pattern (every cell the same fate), in order."""
+    return [k for k, pattern in enumerate(classes) if pattern and len(set(pattern)) == 1]
+
+
+def kept_restarts(rankings: list[np.ndarray], keep: int, after_the_best=()) -> list[int]:
+    """The ``keep`` restarts the focus keeps: the best by each ranking, then ``after_the_best`` (the
+    uniform restarts, ``focus_uniform``), then alternately the next of each ranking; each once."""
+    order = [int(k) for k in np.stack(rankings, axis=1).reshape(-1)]  # the rankings alternated
+    kept = []
+    for k in order[:len(rankings)] + [int(k) for k in after_the_best] + order[len(rankings):]:
+        if k not in kept and len(kept) < keep:
+            kept.append(k)
+    return kept
+
+
+def focus(config: Config, seeds: list[int], states: list, mean: Callable,
+          classes: list[list[str]] | None = None) -> list[tuple]:
     """``[(state of the kept restarts, their indices)]`` after the exploration phase, one per seed
     (``states``: each seed's run state, restarts first; the seeds' candidates scored together).
 
@@ -212,7 +229,10 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable) -> lis
     alone they lost their place to the whole row deciding together (U 0.857 at every step);
     ranked by U at dt alone, at noise 0.05 every kept restart could be one whose U belongs to
     the time step (0.897 at dt, 0.818 at dt / 16), and the final choice had no network that
-    holds.
+    holds. With ``focus_uniform``, the restarts that started from a uniform pattern (``classes``:
+    each seed's restarts' start classes) come right after the best by each ranking: at noise
+    0.05 the row deciding together is what holds at every time step, and after exploration it
+    is often in neither ranking's first places (docs/findings/time-step.md).
     """
     evo = config.evolution
     tissues = evo.focus_replicates or evo.rescore_replicates
@@ -224,7 +244,7 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable) -> lis
     scored = rescore_seeds(config, candidates, seeds, (1, *DT_REFINEMENTS) if time_steps else (1,),
                            stream=streams.FOCUS, replicates=tissues)
     out = []
-    for state, by_candidate in zip(states, scored, strict=True):
+    for index, (state, by_candidate) in enumerate(zip(states, scored, strict=True)):
         by_dt = by_candidate.T
         measures = (by_dt[0], time_step_score(evo.final_choice, by_dt)) if time_steps else (by_dt[0],)
         n_restarts = len(np.asarray(state.best_params))
@@ -232,11 +252,8 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable) -> lis
         for measure in measures:
             scores = measure.reshape(-1, n_restarts).max(axis=0)
             rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
-        kept = []
-        for k in np.stack(rankings, axis=1).reshape(-1):  # alternate the two rankings
-            if int(k) not in kept and len(kept) < evo.keep_restarts:
-                kept.append(int(k))
-        kept = np.asarray(kept)
+        kept = np.asarray(kept_restarts(rankings, evo.keep_restarts,
+                                        uniform_restarts(classes[index]) if evo.focus_uniform else ()))
         state = jax.tree_util.tree_map(lambda leaf, kept=kept: leaf[kept], state)
         out.append((state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept))
     return out
@@ -348,7 +365,8 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
         if not explore and evo.explore_generations and start <= evo.explore_generations:
             # (a checkpoint after this point holds the kept restarts)
             host = full(jax.device_get(state))
-            focused = focus(config, seeds, [_part(host, i) for i in range(len(seeds))], mean)
+            focused = focus(config, seeds, [_part(host, i) for i in range(len(seeds))], mean,
+                            [list(names) for _, names in starts])
             kept = [k for _, k in focused]
             state = init(seeds, _stack([part for part, _ in focused]))
             bar.restart_clock()
