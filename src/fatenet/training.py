@@ -244,7 +244,7 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
     scored = rescore_seeds(config, candidates, seeds, (1, *DT_REFINEMENTS) if time_steps else (1,),
                            stream=streams.FOCUS, replicates=tissues)
     out = []
-    for index, (state, by_candidate) in enumerate(zip(states, scored, strict=True)):
+    for state, by_candidate, start_classes in zip(states, scored, classes or [[] for _ in states], strict=True):
         by_dt = by_candidate.T
         measures = (by_dt[0], time_step_score(evo.final_choice, by_dt)) if time_steps else (by_dt[0],)
         n_restarts = len(np.asarray(state.best_params))
@@ -253,7 +253,7 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
             scores = measure.reshape(-1, n_restarts).max(axis=0)
             rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
         kept = np.asarray(kept_restarts(rankings, evo.keep_restarts,
-                                        uniform_restarts(classes[index]) if evo.focus_uniform else ()))
+                                        uniform_restarts(start_classes) if evo.focus_uniform else ()))
         state = jax.tree_util.tree_map(lambda leaf, kept=kept: leaf[kept], state)
         out.append((state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept))
     return out
