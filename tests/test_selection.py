@@ -121,6 +121,29 @@ def test_flat_score_prefers_a_network_the_time_step_check_passes():
     assert int(np.argmax(flat_score(np.array([[0.93, 0.855], [0.85, 0.855], [0.80, 0.853]])))) == 1
 
 
+def test_the_choice_tolerance_and_penalty_set_how_much_a_moving_network_loses():
+    from fatenet.config import Config, ConfigError
+    from fatenet.selection import flat_score, time_step_score
+
+    # a collective f worth 0.914 at dt and 0.873 at dt / 16 (spread 0.041) against a row deciding
+    # together that holds (spread 0.001): by the check's own tolerance the collective f wins,
+    # 0.873 - (0.041 - 0.03) = 0.862; at 0.015 and twice the excess it loses, 0.873 - 2 * 0.026 = 0.821
+    by_dt = np.array([[0.914, 0.856], [0.888, 0.857], [0.873, 0.857]])
+    np.testing.assert_allclose(flat_score(by_dt), [0.862, 0.856], atol=1e-12)
+    np.testing.assert_allclose(flat_score(by_dt, 0.015, 2.0), [0.821, 0.856], atol=1e-12)
+    strict = Config.from_dict({"evolution": {"final_choice": "flat", "choice_tolerance": 0.015, "choice_penalty": 2.0}})
+    np.testing.assert_allclose(time_step_score(strict.evolution, by_dt), [0.821, 0.856], atol=1e-12)
+    assert int(np.argmax(time_step_score(strict.evolution, by_dt))) == 1
+    assert int(np.argmax(time_step_score(Config.from_dict({"evolution": {"final_choice": "flat"}}).evolution,
+                                         by_dt))) == 0
+    robust = Config.from_dict({"evolution": {"final_choice": "robust", "choice_penalty": 5.0}})
+    np.testing.assert_allclose(time_step_score(robust.evolution, by_dt), [0.873, 0.856], atol=1e-12)
+    with pytest.raises(ConfigError, match="evolution.choice_tolerance"):
+        Config.from_dict({"evolution": {"choice_tolerance": -0.01}})
+    with pytest.raises(ConfigError, match="evolution.choice_penalty"):
+        Config.from_dict({"evolution": {"choice_penalty": -1}})
+
+
 def test_a_run_builds_its_pieces_once():
     """The same settings give one Problem; a second re-scoring, and one at another noise strength
     (a traced number), reuse the compiled program; the same settings give the same numbers."""

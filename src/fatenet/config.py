@@ -392,6 +392,11 @@ class EvolutionConfig(_Section):
         dt / 16 on fresh tissues), flat (that worst U less how far the three spread beyond 0.03), rescored (the best at
         dt on fresh tissues) or best_ever (the network with the best training score, the seed notebook's rule)""",
                                 choices=FINAL_CHOICES)
+    choice_tolerance: float = setting(0.03, """the spread of U over dt, dt / 4 and dt / 16 that final_choice flat
+        forgives (the time-step check's own 0.03 by default; lower leaves room for the sampling error of a spread
+        measured on rescore_replicates tissues)""", minimum=0)
+    choice_penalty: float = setting(1.0, """what final_choice flat takes off per unit of spread beyond
+        choice_tolerance (1: the excess once more)""", minimum=0)
     rescore_replicates: int = setting(1000, "fresh tissues on which every final candidate is re-scored", minimum=2)
     rescore_candidates: int = setting(4, "fittest networks of the last generation among the final candidates",
                                       minimum=1)

@@ -9,8 +9,9 @@ time step divided by 4 and by 16 (``constants.DT_REFINEMENTS``), on the same tis
 Brownian paths, and keeps the candidate whose worst score of the three is best: an optimiser
 can tune f to the integrator's time step (a U that vanishes as dt shrinks), and this prefers
 the candidates whose U belongs to the model. ``flat`` (the default study's) also takes off
-what the three scores spread beyond ``DT_TOLERANCE`` (``flat_score``), so that a network the
-time-step check would flag is kept only when it is better by more than it moves. The
+``evolution.choice_penalty`` times what the three scores spread beyond
+``evolution.choice_tolerance`` (``flat_score``), so that a network the time-step check would
+flag is kept only when it is better by more than it moves. The
 candidates are:
 
 * the best network ever seen in training (the notebook's choice, listed first, so it wins ties),
@@ -137,23 +138,27 @@ def rescore_seeds(config: Config, candidates: list[np.ndarray], seeds: list[int]
     return [np.asarray(score[:count], np.float64) for score, count in zip(scores, counts, strict=True)]
 
 
-def flat_score(by_dt: np.ndarray) -> np.ndarray:
+def flat_score(by_dt: np.ndarray, tolerance: float = DT_TOLERANCE, penalty: float = 1.0) -> np.ndarray:
     """``final_choice: flat``'s score of candidates from their U at dt, dt / 4, dt / 16 (rows):
-    the worst of the three less how far their spread exceeds ``DT_TOLERANCE``. A candidate the
-    time-step check would pass scores its worst case, as with ``robust``; one whose U moves by
-    more loses every bit of the excess once more, so at low noise, where the best worst case
-    can be a network whose U falls by 0.05-0.10 from dt to dt / 16 (and keeps falling at finer
-    steps), a network whose U holds is preferred."""
+    the worst of the three less ``penalty`` times how far their spread exceeds ``tolerance``
+    (``evolution.choice_tolerance``, ``choice_penalty``). A candidate whose U spreads by at most
+    ``tolerance`` scores its worst case, as with ``robust``; one whose U moves by more loses the
+    excess ``penalty`` times once more, so at low noise, where the best worst case can be a
+    network whose U falls by 0.05-0.10 from dt to dt / 16 (and keeps falling at finer steps), a
+    network whose U holds is preferred. A tolerance below the time-step check's 0.03 leaves
+    room for the sampling error of a spread measured on a few thousand tissues."""
     by_dt = np.asarray(by_dt, np.float64)
     worst, spread = by_dt.min(axis=0), by_dt.max(axis=0) - by_dt.min(axis=0)
-    return worst - np.maximum(spread - DT_TOLERANCE, 0.0)
+    return worst - penalty * np.maximum(spread - tolerance, 0.0)
 
 
-def time_step_score(rule: str, by_dt: np.ndarray) -> np.ndarray:
-    """The score ``final_choice`` ``rule`` (robust or flat) gives candidates from their U at dt,
+def time_step_score(evolution, by_dt: np.ndarray) -> np.ndarray:
+    """The score the final choice of ``evolution`` (``Config.evolution``: ``final_choice`` robust
+    or flat, ``choice_tolerance``, ``choice_penalty``) gives candidates from their U at dt,
     dt / 4, dt / 16 (rows): the worst of the three (robust) or ``flat_score`` (flat)."""
+    rule = evolution.final_choice
     if rule == "flat":
-        return flat_score(by_dt)
+        return flat_score(by_dt, evolution.choice_tolerance, evolution.choice_penalty)
     if rule == "robust":
         return np.asarray(by_dt, np.float64).min(axis=0)
     raise ValueError(f"final_choice {rule!r} has no time-step score; allowed: robust, flat")
@@ -194,7 +199,7 @@ def choose_among(config: Config, names: list[str], params: np.ndarray, scores: n
     their re-scores ``(K, len(choice_factors(config)))``."""
     if config.evolution.final_choice in TIME_STEP_CHOICES:
         utilities, fine, finest = by_dt = np.asarray(rescored).T
-        score = time_step_score(config.evolution.final_choice, by_dt)
+        score = time_step_score(config.evolution, by_dt)
     else:
         utilities = np.asarray(rescored)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)

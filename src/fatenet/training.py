@@ -246,7 +246,7 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
     out = []
     for state, by_candidate, start_classes in zip(states, scored, classes or [[] for _ in states], strict=True):
         by_dt = by_candidate.T
-        measures = (by_dt[0], time_step_score(evo.final_choice, by_dt)) if time_steps else (by_dt[0],)
+        measures = (by_dt[0], time_step_score(evo, by_dt)) if time_steps else (by_dt[0],)
         n_restarts = len(np.asarray(state.best_params))
         rankings = []
         for measure in measures:
