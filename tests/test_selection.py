@@ -131,13 +131,19 @@ def test_the_choice_tolerance_and_penalty_set_how_much_a_moving_network_loses():
     by_dt = np.array([[0.914, 0.856], [0.888, 0.857], [0.873, 0.857]])
     np.testing.assert_allclose(flat_score(by_dt), [0.862, 0.856], atol=1e-12)
     np.testing.assert_allclose(flat_score(by_dt, 0.015, 2.0), [0.821, 0.856], atol=1e-12)
+    np.testing.assert_allclose(time_step_score("flat", by_dt, 0.015, 2.0), [0.821, 0.856], atol=1e-12)
+    assert int(np.argmax(time_step_score("flat", by_dt))) == 0  # the check's own tolerance
+    np.testing.assert_allclose(time_step_score("robust", by_dt, 0.015, 5.0), [0.873, 0.856], atol=1e-12)
+    # the final choice reads both settings from the config: strict keeps the row, the default the collective f
+    from fatenet.selection import choose_among
+
+    params = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
     strict = Config.from_dict({"evolution": {"final_choice": "flat", "choice_tolerance": 0.015, "choice_penalty": 2.0}})
-    np.testing.assert_allclose(time_step_score(strict.evolution, by_dt), [0.821, 0.856], atol=1e-12)
-    assert int(np.argmax(time_step_score(strict.evolution, by_dt))) == 1
-    assert int(np.argmax(time_step_score(Config.from_dict({"evolution": {"final_choice": "flat"}}).evolution,
-                                         by_dt))) == 0
-    robust = Config.from_dict({"evolution": {"final_choice": "robust", "choice_penalty": 5.0}})
-    np.testing.assert_allclose(time_step_score(robust.evolution, by_dt), [0.873, 0.856], atol=1e-12)
+    choice = choose_among(strict, ["collective", "row"], params, np.array([0.95, 0.86]), by_dt.T)
+    assert choice.params.tolist() == [3.0, 4.0] and choice.table["chosen"].tolist() == [False, True]
+    np.testing.assert_allclose(choice.table["rescore_score"], [0.821, 0.856], atol=1e-12)
+    default = Config.from_dict({"evolution": {"final_choice": "flat"}})
+    assert choose_among(default, ["collective", "row"], params, np.array([0.95, 0.86]), by_dt.T).params.tolist() == [1.0, 2.0]
     with pytest.raises(ConfigError, match="evolution.choice_tolerance"):
         Config.from_dict({"evolution": {"choice_tolerance": -0.01}})
     with pytest.raises(ConfigError, match="evolution.choice_penalty"):

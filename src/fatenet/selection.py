@@ -152,13 +152,14 @@ def flat_score(by_dt: np.ndarray, tolerance: float = DT_TOLERANCE, penalty: floa
     return worst - penalty * np.maximum(spread - tolerance, 0.0)
 
 
-def time_step_score(evolution, by_dt: np.ndarray) -> np.ndarray:
-    """The score the final choice of ``evolution`` (``Config.evolution``: ``final_choice`` robust
-    or flat, ``choice_tolerance``, ``choice_penalty``) gives candidates from their U at dt,
-    dt / 4, dt / 16 (rows): the worst of the three (robust) or ``flat_score`` (flat)."""
-    rule = evolution.final_choice
+def time_step_score(rule: str, by_dt: np.ndarray, tolerance: float = DT_TOLERANCE,
+                    penalty: float = 1.0) -> np.ndarray:
+    """The score final choice ``rule`` (robust or flat) gives candidates from their U at dt,
+    dt / 4, dt / 16 (rows): the worst of the three (robust) or ``flat_score`` at ``tolerance``
+    and ``penalty`` (flat; the final choice passes ``evolution.choice_tolerance`` and
+    ``choice_penalty``)."""
     if rule == "flat":
-        return flat_score(by_dt, evolution.choice_tolerance, evolution.choice_penalty)
+        return flat_score(by_dt, tolerance, penalty)
     if rule == "robust":
         return np.asarray(by_dt, np.float64).min(axis=0)
     raise ValueError(f"final_choice {rule!r} has no time-step score; allowed: robust, flat")
@@ -199,7 +200,8 @@ def choose_among(config: Config, names: list[str], params: np.ndarray, scores: n
     their re-scores ``(K, len(choice_factors(config)))``."""
     if config.evolution.final_choice in TIME_STEP_CHOICES:
         utilities, fine, finest = by_dt = np.asarray(rescored).T
-        score = time_step_score(config.evolution, by_dt)
+        evo = config.evolution
+        score = time_step_score(evo.final_choice, by_dt, evo.choice_tolerance, evo.choice_penalty)
     else:
         utilities = np.asarray(rescored)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)

@@ -215,23 +215,25 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
     """``[(state of the kept restarts, their indices)]`` after the exploration phase, one per seed
     (``states``: each seed's run state, restarts first; the seeds' candidates scored together).
 
-    Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as many
-    as ``rescore_replicates``) fresh tissues (key stream ``streams.FOCUS``) by two
-    measures: the hard U at dt, which the exploration trains on, and, where the final choice is
-    ``robust`` or ``flat``, the final choice's own score (U at dt, dt / 4 and dt / 16 on the
-    same Brownian paths, ``selection.time_step_score``); a restart's score is the better of its
-    best network's and its mean's. The ``keep_restarts`` restarts kept go on in this order: the
-    best by U at dt, the best by the final choice's score, the second best by U at dt, ... (a
-    restart already kept is skipped; ties: the lower index), with their best-ever scores reset
-    (the full fitness is on another scale). Both, because each alone loses on some seeds
-    (docs/findings/search.md): early in a search the collective solutions
-    that break the symmetry still move with the time step, and ranked by a time-step measure
-    alone they lost their place to the whole row deciding together (U 0.857 at every step);
-    ranked by U at dt alone, at noise 0.05 every kept restart could be one whose U belongs to
-    the time step (0.897 at dt, 0.818 at dt / 16), and the final choice had no network that
-    holds. With ``focus_uniform``, the restarts that started from a uniform pattern (``classes``:
-    each seed's restarts' start classes) come right after the best by each ranking: at noise
-    0.05 the row deciding together is what holds at every time step, and after exploration it
+    Each restart's best network and mean (if any) are scored on ``focus_replicates`` (0: as many as
+    ``rescore_replicates``) fresh tissues (key stream ``streams.FOCUS``) by two measures: the hard U
+    at dt, which the exploration trains on, and, where the final choice is ``robust`` or ``flat``,
+    the final choice's rule (U at dt, dt / 4 and dt / 16 on the same Brownian paths,
+    ``selection.time_step_score``; ``flat`` at the time-step check's own tolerance, 0.03, whatever
+    ``choice_tolerance`` and ``choice_penalty`` are: a stricter score here ranks the collective
+    restarts still tuning themselves below the row deciding together before they have trained on the
+    full fitness, docs/findings/time-step.md); a restart's score is the better of its best network's
+    and its mean's. The ``keep_restarts`` restarts kept go on in this order: the best by U at dt,
+    the best by the final choice's score, the second best by U at dt, ... (a restart already kept is
+    skipped; ties: the lower index), with their best-ever scores reset (the full fitness is on
+    another scale). Both, because each alone loses on some seeds (docs/findings/search.md): early in
+    a search the collective solutions that break the symmetry still move with the time step, and
+    ranked by a time-step measure alone they lost their place to the whole row deciding together (U
+    0.857 at every step); ranked by U at dt alone, at noise 0.05 every kept restart could be one
+    whose U belongs to the time step (0.897 at dt, 0.818 at dt / 16), and the final choice had no
+    network that holds. With ``focus_uniform``, the restarts that started from a uniform pattern
+    (``classes``: each seed's restarts' start classes) come right after the best by each ranking: at
+    noise 0.05 the row deciding together is what holds at every time step, and after exploration it
     is often in neither ranking's first places (docs/findings/time-step.md).
     """
     evo = config.evolution
@@ -246,7 +248,7 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
     out = []
     for state, by_candidate, start_classes in zip(states, scored, classes or [[] for _ in states], strict=True):
         by_dt = by_candidate.T
-        measures = (by_dt[0], time_step_score(evo, by_dt)) if time_steps else (by_dt[0],)
+        measures = (by_dt[0], time_step_score(evo.final_choice, by_dt)) if time_steps else (by_dt[0],)
         n_restarts = len(np.asarray(state.best_params))
         rankings = []
         for measure in measures:
