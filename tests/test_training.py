@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from fatenet import artifacts
-from fatenet.config import Config, ConfigError
+from fatenet.config import Config
 from fatenet.evaluation import evaluate
 from fatenet.training import HISTORY_COLUMNS, train
 from helpers import REPO, tiny_config
@@ -319,7 +319,10 @@ def test_the_focus_keeps_the_best_of_each_ranking_then_the_uniform_restarts_by_h
     assert uniform_restarts(["0110110", "1111111", "", "0000000", "2222", "0100000"]) == [1, 3, 4]
 
 
-def test_focus_uniform_needs_an_exploration_from_pattern_classes():
-    with pytest.raises(ConfigError, match="evolution.focus_uniform = True: needs explore_generations > 0"):
-        explore_config(focus_uniform=True, explore_generations=0)
+def test_focus_uniform_acts_only_on_an_exploration_from_pattern_classes():
+    from fatenet.training import kept_restarts, uniform_restarts
+
+    # inherited by a study with a search of its own it is accepted, and there are no start classes to keep
+    assert explore_config(focus_uniform=True, explore_generations=0).evolution.focus_uniform
     assert explore_config(focus_uniform=True).evolution.focus_uniform
+    assert kept_restarts([np.array([2, 0, 1, 3])], 3, uniform_restarts([])) == [2, 0, 1]

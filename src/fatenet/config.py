@@ -425,7 +425,9 @@ class EvolutionConfig(_Section):
         (0: as many as rescore_replicates)""", minimum=0)
     focus_uniform: bool = setting(False, """the restarts that started from a uniform pattern (every cell one fate:
         the row deciding together, whose U holds at every time step) are kept after exploration too, right after
-        the best by each ranking (needs start_from pattern_classes; keep_restarts counts them)""")
+        the best by each ranking (keep_restarts counts them); it acts only with explore_generations > 0 and
+        start_from pattern_classes (no start classes otherwise), like keep_restarts, so a study that sets its own
+        search on top of config.yaml need not switch it off""")
 
     def _check(self) -> None:
         factors = self.fitness_dt_factors
@@ -453,10 +455,6 @@ class EvolutionConfig(_Section):
         if self.explore_generations and self.restarts < 2:
             fail("evolution.explore_generations", self.explore_generations,
                   "must be 0 with a single restart (exploration keeps the best of several restarts)")
-        if self.focus_uniform and (not self.explore_generations or self.start_from != "pattern_classes"):
-            fail("evolution.focus_uniform", self.focus_uniform,
-                  "needs explore_generations > 0 and start_from pattern_classes (it keeps restarts by their start "
-                  f"class), not explore_generations {self.explore_generations}, start_from {self.start_from}")
         if self.explore_generations and self.keep_restarts > self.restarts:
             fail("evolution.keep_restarts", self.keep_restarts,
                   f"must be at most restarts ({self.restarts}): the restarts kept after exploration")
