@@ -85,3 +85,29 @@ def test_time_step_levers_make_an_odd_f_and_offsets_by_hand():
     shifts, candidates = levers.offset_candidates(knots, 2, 0.01)
     np.testing.assert_allclose(shifts, [0.0, -0.02, -0.01, 0.01, 0.02])  # the network itself first
     np.testing.assert_allclose(candidates - knots, np.repeat(shifts[:, None], 5, axis=1), atol=1e-6)  # float32
+
+
+def test_choice_replay_chooses_by_hand_from_the_recorded_candidates(tmp_path):
+    def candidate(name, dt, fine, finest, chosen):
+        return {"candidate": name, "rescore_utility": dt, "rescore_fine_dt": fine, "rescore_finest_dt": finest,
+                "chosen": chosen, "train_fitness": None, "rescore_score": None}
+
+    # a collective f whose U spreads by 0.041 beside a row that holds (spread 0.001): at 0.03 and 1 the
+    # collective f scores 0.873 - 0.011 = 0.862 > 0.856; at 0.015 and 2, 0.873 - 0.052 = 0.821 < 0.856
+    runs = {"noise_strength~0.1/seed~1": [candidate("collective", 0.914, 0.888, 0.873, True),
+                                          candidate("row", 0.856, 0.857, 0.857, False)],
+            "noise_strength~0.1/seed~2": [candidate("holds", 0.890, 0.885, 0.884, True),
+                                          candidate("row", 0.856, 0.857, 0.857, False)]}
+    for run, table in runs.items():
+        (tmp_path / "runs" / run).mkdir(parents=True)
+        (tmp_path / "runs" / run / "params.json").write_text(json.dumps({"selection": table}))
+    rows = run_script("benchmarks/choice_replay.py", str(tmp_path), "--settings", "0.03,1", "0.015,2", timeout=120)
+    assert [(r["tolerance"], r["penalty"], r["point"], r["runs"], r["changed"]) for r in rows] == [
+        (0.03, 1.0, "noise_strength~0.1", 2, 0), (0.015, 2.0, "noise_strength~0.1", 2, 1)]
+    assert rows[0]["mean_finest"] == pytest.approx((0.873 + 0.884) / 2) and rows[0]["spread_over_0.02"] == 1
+    assert rows[0]["largest_spread"] == pytest.approx(0.041)
+    assert rows[1]["mean_finest"] == pytest.approx((0.857 + 0.884) / 2) and rows[1]["spread_over_0.02"] == 0
+    assert rows[1]["lowest_finest"] == pytest.approx(0.857) and rows[1]["largest_spread"] == pytest.approx(0.006)
+    bad = subprocess.run([sys.executable, "benchmarks/choice_replay.py", str(tmp_path), "--settings", "0.02"],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "allowed is TOLERANCE,PENALTY" in bad.stderr
