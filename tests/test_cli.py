@@ -90,7 +90,7 @@ def test_table_groups_runs_over_seeds_with_hand_computed_statistics(tmp_path):
     summary = pd.DataFrame({
         "seed": [1, 2, 1], "variant": ["a", "a", "b"], "run": runs,
         "utility": [0.65, 0.75, 0.6], "utility_finest_dt": [0.7, 0.8, 0.6], "dt_sensitive": [True, False, False],
-        "alternating_share": [0.5, 0.7, 0.0], "fitness_gap": [0.1, 0.0, 0.02]})
+        "alternating_share": [0.5, 0.7, 0.0], "fitness_gap": [0.1, 0.0, float("nan")]})
     summary.to_parquet(tmp_path / Path(artifacts.SUMMARY).name)
     for run_name, (train_s, evaluate_s) in zip(runs, [(50, 10), (100, 20), (30, 30)], strict=True):
         for rule, seconds in (("train", train_s), ("evaluate", evaluate_s)):
@@ -103,8 +103,8 @@ def test_table_groups_runs_over_seeds_with_hand_computed_statistics(tmp_path):
     # group a, U at dt/16: mean 0.75, sd 0.0707107, t(0.975, 1) = 12.7062 -> half width 0.635310; U at dt 0.70
     # wall time (60 + 120) / 2 s = 1.5 min
     assert rows[0] == ("| a | 2 | 0.750 [0.115, 1.385] | 0.700, 0.800 | 0.700 | 1 of 2 | 0.60 | +0.050 | 1.5 |")
-    # one seed: no interval
-    assert rows[1] == "| b | 1 | 0.600 [nan, nan] | 0.600 | 0.600 | 0 of 1 | 0.00 | +0.020 | 1.0 |"
+    # one seed: no interval; its network an optimiser's mean, never scored in training: no gap
+    assert rows[1] == "| b | 1 | 0.600 [nan, nan] | 0.600 | 0.600 | 0 of 1 | 0.00 | - | 1.0 |"
     assert "no summary.parquet" in run("table", str(tmp_path / "nowhere")).stderr
 
 

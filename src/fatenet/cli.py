@@ -178,9 +178,16 @@ def _table(args: argparse.Namespace) -> int:
         cells = [*(str(v) for v in values), str(len(group)), f"{mean:.3f} [{low:.3f}, {high:.3f}]",
                  ", ".join(f"{u:.3f}" for u in group[artifacts.HEADLINE]), f"{group['utility'].mean():.3f}",
                  f"{int(group['dt_sensitive'].sum())} of {len(group)}", f"{group['alternating_share'].mean():.2f}",
-                 f"{group['fitness_gap'].mean():+.3f}", f"{group['wall_s'].mean() / 60:.1f}"]
+                 _gap(group["fitness_gap"]), f"{group['wall_s'].mean() / 60:.1f}"]
         print(_markdown_row(cells))
     return 0
+
+
+def _gap(gaps) -> str:
+    """``train - fresh`` over the runs whose network has a training score (an optimiser's mean,
+    when it is the one returned, has none); ``-`` where no run's has."""
+    gaps = gaps.dropna()
+    return f"{gaps.mean():+.3f}" if len(gaps) else "-"
 
 
 def _load_summary(results: Path):
