@@ -24,7 +24,8 @@ RUN = artifacts.run_dir("noise_strength~0.1/seed~1")
 STUDY = """\
 seeds: [1]
 simulation: {n_replicates: 16, t_final: 2.0}
-evolution: {population_size: 6, n_generations: 40, restarts: 2, initial_screen: 12, rescore_replicates: 32}
+evolution: {population_size: 6, n_generations: 40, restarts: 2, keep_restarts: 2, initial_screen: 12,
+           rescore_replicates: 32}
 evaluation: {n_replicates: 64}
 checkpoint_every: 2
 """

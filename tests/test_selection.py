@@ -144,6 +144,11 @@ def test_the_choice_tolerance_and_penalty_set_how_much_a_moving_network_loses():
     np.testing.assert_allclose(choice.table["rescore_score"], [0.821, 0.856], atol=1e-12)
     default = Config.from_dict({"evolution": {"final_choice": "flat"}})
     assert choose_among(default, ["collective", "row"], params, np.array([0.95, 0.86]), by_dt.T).params.tolist() == [1.0, 2.0]
+    # by default the choice forgives what the time-step check forgives
+    from fatenet.constants import DT_TOLERANCE
+
+    assert Config.from_dict({}).evolution.choice_tolerance == DT_TOLERANCE
+    assert Config.from_dict({}).evolution.choice_penalty == 1.0
     with pytest.raises(ConfigError, match="evolution.choice_tolerance"):
         Config.from_dict({"evolution": {"choice_tolerance": -0.01}})
     with pytest.raises(ConfigError, match="evolution.choice_penalty"):
