@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fatenet.selection import flat_score
+from fatenet import artifacts
+from fatenet.selection import first_best, flat_score
 
-COLUMNS = ("rescore_utility", "rescore_fine_dt", "rescore_finest_dt")  # U at dt, dt / 4, dt / 16
+COLUMNS = artifacts.SELECTION_COLUMNS[2:5]  # rescore_utility, _fine_dt, _finest_dt: U at dt, dt / 4, dt / 16
 
 
 def setting(text: str) -> tuple[float, float]:
@@ -51,8 +52,7 @@ def candidates(params_json: Path) -> tuple[np.ndarray, int]:
 
 def replay(by_dt: np.ndarray, tolerance: float, penalty: float) -> int:
     """The candidate ``final_choice: flat`` keeps at these settings (the first wins a tie)."""
-    score = flat_score(by_dt, tolerance, penalty)
-    return int(np.argmax(np.where(np.isnan(score), -np.inf, score)))
+    return first_best(flat_score(by_dt, tolerance, penalty))
 
 
 def main() -> int:

@@ -165,6 +165,13 @@ def time_step_score(rule: str, by_dt: np.ndarray, tolerance: float = DT_TOLERANC
     raise ValueError(f"final_choice {rule!r} has no time-step score; allowed: robust, flat")
 
 
+def first_best(score: np.ndarray) -> int:
+    """The index of the best score, the first on a tie (the best-ever network is listed first); a
+    NaN (an invalid network) never wins unless every score is NaN."""
+    score = np.asarray(score, np.float64)
+    return int(np.argmax(np.where(np.isnan(score), -np.inf, score)))
+
+
 def choice_factors(config: Config) -> tuple[int, ...]:
     """The time-step factors the final choice re-scores at: 1, 4 and 16 (robust, flat) or 1."""
     return (1, *DT_REFINEMENTS) if config.evolution.final_choice in TIME_STEP_CHOICES else (1,)
@@ -206,9 +213,7 @@ def choose_among(config: Config, names: list[str], params: np.ndarray, scores: n
         utilities = np.asarray(rescored)[:, 0]
         fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
         score = utilities
-    # argmax returns the first maximum: the best-ever network wins a tie. -inf (invalid) never wins
-    # unless every candidate is invalid.
-    chosen = int(np.argmax(np.where(np.isnan(score), -np.inf, score)))
+    chosen = first_best(score)  # the best-ever network (listed first) wins a tie
     table = pd.DataFrame({"candidate": names, "train_fitness": scores, "rescore_utility": utilities,
                           "rescore_fine_dt": fine, "rescore_finest_dt": finest, "rescore_score": score,
                           "chosen": np.arange(len(names)) == chosen})
