@@ -6,12 +6,17 @@ its time step: for each run folder (``results/runs/<setting>/seed~<n>``) it read
 definition (``../shared/SPEC.md`` and ``docs/model.md``: the piecewise-linear f of sbar with its
 ``output_scale``, ``max_rate`` and ``max_slope``), integrates fresh tissues by Euler-Maruyama with
 NumPy's own generator at dt and at dt / 16 (independent tissues at each step), reads the fates and
-computes the plug-in U = S_pat - S_rep. Nothing is imported from fatenet.
+computes the plug-in U = S_pat - S_rep. Nothing is imported from fatenet. Each U comes with its
+standard error over the tissues (a bootstrap: the tissues drawn again with replacement, from a
+generator of its own, so the U themselves do not depend on it), and each move with the standard
+error of a difference of two independent estimates: a move near ``--max-move`` can then be told
+from the check's own sampling.
 
     python benchmarks/independent_check.py results --replicates 4000 --jobs 2 --csv check.csv
 
-prints one row per run (U at dt, U at dt / 16, how far U moves, the most frequent pattern) and one
-row per setting (the mean and the lowest U at dt / 16, the largest move). ``--min-mean`` and
+prints one row per run (U at dt, U at dt / 16, how far U moves and its standard error, the most
+frequent pattern) and one row per setting (the mean and the lowest U at dt / 16, the largest move,
+and how many runs move by more than ``--max-move`` by more than two standard errors). ``--min-mean`` and
 ``--min-run`` and ``--max-move`` state a target; the command exits 1 if a setting misses it.
 """
 
@@ -86,6 +91,20 @@ def utility(fates: np.ndarray) -> tuple[float, str, float]:
     return s_pat - s_rep, top, count / len(fates)
 
 
+def standard_error(fates: np.ndarray, rng: np.random.Generator, draws: int = 400) -> float:
+    """The bootstrap standard error of ``utility(fates)[0]``: the tissues drawn again with
+    replacement ``draws`` times (as multinomial counts of the distinct patterns, so a draw costs
+    no more than the number of distinct patterns)."""
+    patterns, counts = np.unique(fates.astype(np.int8), axis=0, return_counts=True)
+    n, n_cells = len(fates), fates.shape[1]
+    drawn = rng.multinomial(n, counts / n, size=draws) / n                        # (draws, patterns)
+    p = np.clip(drawn @ patterns.sum(axis=1) / n_cells, 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_pat = np.nan_to_num(-p * np.log2(p) - (1 - p) * np.log2(1 - p))
+        s_rep = -np.nansum(np.where(drawn > 0, drawn * np.log2(drawn), 0.0), axis=1) / n_cells
+    return float(np.std(s_pat - s_rep, ddof=1))
+
+
 def check_run(run: Path, n_replicates: int, factor: int, seed: int) -> dict:
     info = json.loads((run / "params.json").read_text())
     config, sim, network = info["config"], info["config"]["simulation"], info["config"]["network"]
@@ -101,14 +120,19 @@ def check_run(run: Path, n_replicates: int, factor: int, seed: int) -> dict:
     name = f"{run.parent.name}/{run.name}"
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
     row = {"run": name, "noise_strength": float(sim["noise_strength"])}
-    utilities = []
+    utilities, errors = [], []
+    resample = np.random.default_rng([seed, zlib.crc32(name.encode()), 1])   # the bootstrap's own stream
     for k in (1, factor):
         final = simulate(f, sim, float(sim["dt"]) / k, n_replicates, rng)
-        u, top, share = utility(final >= config["fates"]["thresholds"][0])
+        fates = final >= config["fates"]["thresholds"][0]
+        u, top, share = utility(fates)
         utilities.append(u)
+        errors.append(standard_error(fates, resample))
         label = "dt" if k == 1 else f"dt/{k}"
         row[f"U_{label}"], row[f"top_{label}"], row[f"share_{label}"] = u, top, share
+        row[f"se_{label}"] = errors[-1]
     row["moves"] = abs(utilities[1] - utilities[0])
+    row["se_moves"] = float(np.hypot(*errors))   # independent tissues at the two steps
     return row
 
 
@@ -144,17 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows = list(map(check_run, *work))
     fine = f"dt/{args.factor}"
-    print(f"| run | U at dt | U at {fine} | moves | top pattern at dt -> {fine} |\n|---|---|---|---|---|")
+    print(f"| run | U at dt | U at {fine} | moves (standard error) | top pattern at dt -> {fine} |\n"
+          "|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['run']} | {r['U_dt']:.3f} | {r['U_' + fine]:.3f} | {r['moves']:.3f} | "
+        print(f"| {r['run']} | {r['U_dt']:.3f} | {r['U_' + fine]:.3f} | {r['moves']:.3f} ({r['se_moves']:.3f}) | "
               f"`{r['top_dt']}` {r['share_dt']:.0%} -> `{r['top_' + fine]}` {r['share_' + fine]:.0%} |")
-    print(f"\n| noise | runs | mean U at {fine} | lowest | largest move |\n|---|---|---|---|---|")
+    bound = args.max_move
+    print(f"\n| noise | runs | mean U at {fine} | lowest | largest move | moving > {bound} by > 2 standard errors |\n"
+          "|---|---|---|---|---|---|")
     failed, targets = [], dict(args.min_mean)
     for noise in sorted({r["noise_strength"] for r in rows}):
         group = [r for r in rows if r["noise_strength"] == noise]
         fine_u = np.array([r["U_" + fine] for r in group])
         moves = max(r["moves"] for r in group)
-        print(f"| {noise:g} | {len(group)} | {fine_u.mean():.3f} | {fine_u.min():.3f} | {moves:.3f} |")
+        clear = "-" if bound is None else sum(r["moves"] - 2 * r["se_moves"] > bound for r in group)
+        print(f"| {noise:g} | {len(group)} | {fine_u.mean():.3f} | {fine_u.min():.3f} | {moves:.3f} | {clear} |")
         want = targets.get(noise)
         if want is not None and fine_u.mean() < want:
             failed.append(f"noise {noise:g}: mean U at {fine} {fine_u.mean():.3f} < {want}")

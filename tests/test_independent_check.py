@@ -26,6 +26,20 @@ def test_utility_of_the_specs_worked_patterns():
     assert check.utility(np.zeros((4, 7), int))[0] == 0.0
 
 
+def test_standard_error_by_hand():
+    """No spread where every tissue makes one pattern; for the row deciding together in a share p
+    of the tissues, U = (6/7) H2(p), so its standard error over n tissues is (6/7) H2'(p)
+    sqrt(p (1 - p) / n) to first order: at p = 1/4 and n = 400, (6/7) log2(3) sqrt(3/16/400)."""
+    rng = np.random.default_rng(0)
+    row = np.array([[0, 1, 1, 0, 1, 1, 0]])
+    assert check.standard_error(np.repeat(row, 50, axis=0), rng) == 0.0
+    ones, zeros = np.ones((100, 7), int), np.zeros((300, 7), int)
+    fates = np.concatenate([ones, zeros])
+    assert check.utility(fates)[0] == pytest.approx(6 / 7 * (-(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75))))
+    expected = 6 / 7 * np.log2(3) * np.sqrt(0.25 * 0.75 / 400)
+    assert check.standard_error(fates, rng, draws=4000) == pytest.approx(expected, rel=0.05)
+
+
 def test_neighbour_mean_by_hand():
     s = np.array([[0.0, 1.0, 0.5, 0.25]])
     np.testing.assert_allclose(check.neighbour_mean(s, "open"), [[1.0, 0.25, 0.625, 0.5]])
@@ -52,4 +66,5 @@ def test_it_re_simulates_every_run_of_a_built_study(jax_cache, tmp_path, capsys)
     rows = pd.read_csv(tmp_path / "rows.csv")
     assert len(rows) == len(list(results.glob("runs/*/*/params.npz"))) == 4
     assert rows["U_dt"].between(-1, 1).all() and rows["U_dt/2"].between(-1, 1).all()
+    np.testing.assert_allclose(rows["se_moves"], np.hypot(rows["se_dt"], rows["se_dt/2"]))
     assert code == 1 and "missed" in capsys.readouterr().err  # no U reaches 1.5 bits per cell
