@@ -60,11 +60,13 @@ def test_f_is_fatenets_f(settings):
 def test_it_re_simulates_every_run_of_a_built_study(jax_cache, tmp_path, capsys):
     results = shared_tiny_study(jax_cache) / "results"
     code = check.main([str(results), "--replicates", "40", "--factor", "2", "--csv", str(tmp_path / "rows.csv"),
-                       "--min-run", "1.5"])
+                       "--min-run", "1.5", "--max-move", "1.0"])
     import pandas as pd
 
     rows = pd.read_csv(tmp_path / "rows.csv")
     assert len(rows) == len(list(results.glob("runs/*/*/params.npz"))) == 4
     assert rows["U_dt"].between(-1, 1).all() and rows["U_dt/2"].between(-1, 1).all()
     np.testing.assert_allclose(rows["se_moves"], np.hypot(rows["se_dt"], rows["se_dt/2"]))
-    assert code == 1 and "missed" in capsys.readouterr().err  # no U reaches 1.5 bits per cell
+    out, err = capsys.readouterr()
+    assert code == 1 and "missed" in err and "1.5" in err  # no U reaches 1.5 bits per cell
+    assert "move by more than" not in err and "| runs moving > 1.0 |" in out  # U moves by less than 1 bit per cell
