@@ -81,15 +81,21 @@ def simulate(f, sim: dict, dt: float, n_replicates: int, rng: np.random.Generato
     return s
 
 
+def plug_in_u(p: np.ndarray, q: np.ndarray, n_cells: int) -> np.ndarray:
+    """U = H2(p) - H(q) / n_cells of a share p of cells in fate 1 and pattern frequencies q
+    (..., patterns; zeros allowed), element-wise over the leading axes."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_pat = np.nan_to_num(-p * np.log2(p) - (1 - p) * np.log2(1 - p))
+        s_rep = -np.where(q > 0, q * np.log2(q), 0.0).sum(axis=-1) / n_cells
+    return s_pat - s_rep
+
+
 def utility(fates: np.ndarray) -> tuple[float, str, float]:
     """Plug-in U = S_pat - S_rep (bits per cell) of binary patterns, the top pattern and its share."""
-    p = fates.mean()
-    s_pat = 0.0 if p in (0.0, 1.0) else float(-p * np.log2(p) - (1 - p) * np.log2(1 - p))
     counts = Counter("".join(map(str, row)) for row in fates.astype(int))
     q = np.array(list(counts.values()), float) / len(fates)
-    s_rep = float(-(q * np.log2(q)).sum()) / fates.shape[1]
     top, count = counts.most_common(1)[0]
-    return s_pat - s_rep, top, count / len(fates)
+    return float(plug_in_u(fates.mean(), q, fates.shape[1])), top, count / len(fates)
 
 
 def standard_error(fates: np.ndarray, rng: np.random.Generator, draws: int = 400) -> float:
@@ -100,10 +106,7 @@ def standard_error(fates: np.ndarray, rng: np.random.Generator, draws: int = 400
     n, n_cells = len(fates), fates.shape[1]
     drawn = rng.multinomial(n, counts / n, size=draws) / n                        # (draws, patterns)
     p = np.clip(drawn @ patterns.sum(axis=1) / n_cells, 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_pat = np.nan_to_num(-p * np.log2(p) - (1 - p) * np.log2(1 - p))
-        s_rep = -np.nansum(np.where(drawn > 0, drawn * np.log2(drawn), 0.0), axis=1) / n_cells
-    return float(np.std(s_pat - s_rep, ddof=1))
+    return float(np.std(plug_in_u(p, drawn, n_cells), ddof=1))
 
 
 def check_run(run: Path, n_replicates: int, factor: int, seed: int) -> dict:
