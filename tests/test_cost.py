@@ -17,16 +17,16 @@ def default_run() -> Config:
 
 
 def test_the_default_runs_batches_and_cell_steps_by_hand():
-    config = default_run()  # 16 restarts x 12 x 64 tissues x 7 cells, screen 128, 2000 steps
+    config = default_run()  # 16 restarts x 12 x 64 tissues x 7 cells, screen 256, 2000 steps
     batches = cost.training_batches(config)
     assert batches["restarts x population x replicates x cells"] == 16 * 12 * 64 * 7
-    assert batches["initial_screen x replicates x cells"] == 512 * 64 * 7  # one compiled chunk of 16 x 128
+    assert batches["initial_screen x replicates x cells"] == 512 * 64 * 7  # one compiled chunk of 16 x 256
     assert batches["candidates x rescore_replicates x cells"] == (4 * 2 + 4) * 2000 * 7  # 4 kept: best, mean
     assert batches["restarts x focus_replicates x cells"] == 2 * 16 * 1000 * 7
     assert batches["restarts x n_params^2 (CMA-ES covariance)"] == 3 * 16 * 17**2
     per_tissue = 7 * 2000
     generations = 20 * 16 * 1 + 30 * 4 * (1 + 4)  # exploration at dt, then 4 restarts at dt and dt / 4
-    expected = (generations * 12 * 64 + 16 * 128 * 64 + 2 * 16 * 1000 * 21 + 12 * 2000 * 21) * per_tissue
+    expected = (generations * 12 * 64 + 16 * 256 * 64 + 2 * 16 * 1000 * 21 + 12 * 2000 * 21) * per_tissue
     assert cost.training_cell_steps(config) == expected
     assert cost.evaluation_batches(config)["n_steps x cells (kymograph)"] == 2001 * 4 * 7
     estimate = cost.estimate(config, rate={"mlp": 1e8, "piecewise_linear": 1e9})
