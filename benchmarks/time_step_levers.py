@@ -12,10 +12,16 @@ of this script's own):
 * ``offset``: a constant c added to f's knot values (f moved up or down before its rate bound),
   c = k * step for k = -K ... K, the best chosen by U at dt on ``--choose-replicates`` tissues of
   one stream, then kept only where it beats the run's own f by the final choice's rule
-  (``selection.flat_score`` on 2000 tissues of a second stream); both scored on a third.
+  (``selection.flat_score`` with the run's ``choice_tolerance`` and ``choice_penalty``, on 2000
+  tissues of a second stream); both scored on a third;
+* ``shift``: f moved along sbar, f(x - d) (its knot values read off f at the knots less d, the end
+  values held beyond the ends), d = k * step for k = -K ... K, chosen and kept as ``offset``'s c:
+  where f turns from falling to rising is where the row decides, so d moves the balance of its
+  two uniform patterns directly.
 
     python benchmarks/time_step_levers.py results antisymmetric --replicates 4000
     python benchmarks/time_step_levers.py results offset --offsets 10 --step 0.01
+    python benchmarks/time_step_levers.py results shift --offsets 10 --step 0.002
 
 prints one row per run (U at dt, dt / 4, dt / 16 of its own f and of the new one, the new one's
 most frequent patterns at dt on 2000 tissues) and, per setting, the mean U at dt / 16 of both.
@@ -55,6 +61,14 @@ def offset_candidates(params: np.ndarray, offsets: int, step: float) -> tuple[np
     return shifts, np.stack([params + c for c in shifts]).astype(np.float32)
 
 
+def shift_candidates(params: np.ndarray, offsets: int, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(d, f(x - d)) for d = 0 first, then -K step ... K step without 0 (knots evenly spaced on [0, 1])."""
+    k = np.arange(-offsets, offsets + 1)
+    shifts = step * np.concatenate([[0], k[k != 0]])
+    knots = np.linspace(0.0, 1.0, len(params))
+    return shifts, np.stack([np.interp(knots - d, knots, params) for d in shifts]).astype(np.float32)
+
+
 def top_patterns(config: Config, params: np.ndarray, seed: int, replicates: int, count: int = 4) -> str:
     """The ``count`` most frequent fate patterns of f at dt on ``replicates`` tissues, with their shares."""
     key = jax.random.fold_in(jax.random.PRNGKey(seed), STREAM + 3)
@@ -68,7 +82,7 @@ def top_patterns(config: Config, params: np.ndarray, seed: int, replicates: int,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path)
-    parser.add_argument("lever", choices=("antisymmetric", "offset"))
+    parser.add_argument("lever", choices=("antisymmetric", "offset", "shift"))
     parser.add_argument("--replicates", type=int, default=4000, help="tissues per run and step for the scores shown")
     parser.add_argument("--offsets", type=int, default=10, help="K: offsets -K step ... K step")
     parser.add_argument("--step", type=float, default=0.01)
@@ -88,12 +102,16 @@ def main() -> int:
         if args.lever == "antisymmetric":
             new, kept = antisymmetric(params), "-"
         else:
-            shifts, candidates = offset_candidates(params, args.offsets, args.step)
+            make = offset_candidates if args.lever == "offset" else shift_candidates
+            shifts, candidates = make(params, args.offsets, args.step)
             at_dt = rescore(config, candidates, seed, (1,), STREAM + 1, args.choose_replicates)[:, 0]
             best = int(np.argmax(at_dt))
-            judged = flat_score(rescore(config, candidates[[0, best]], seed, FACTORS, STREAM + 2, 2000).T)
+            evo = config.evolution
+            judged = flat_score(rescore(config, candidates[[0, best]], seed, FACTORS, STREAM + 2, 2000).T,
+                                evo.choice_tolerance, evo.choice_penalty)
             new = candidates[best] if judged[1] > judged[0] else params
-            kept = f"c = {shifts[best]:+.2f}" if judged[1] > judged[0] else "own f"
+            chosen = f"c = {shifts[best]:+.2f}" if args.lever == "offset" else f"d = {shifts[best]:+.3f}"
+            kept = chosen if judged[1] > judged[0] else "own f"
         scores = rescore(config, np.stack([params, new]), seed, FACTORS, STREAM, args.replicates)
         setting = run.split("/")[0]
         finest.setdefault(setting, []).append(scores[:, -1])

@@ -65,7 +65,7 @@ def load_benchmark(name: str):
     return module
 
 
-def test_time_step_levers_make_an_odd_f_and_offsets_by_hand():
+def test_time_step_levers_make_an_odd_f_offsets_and_shifts_by_hand():
     import numpy as np
 
     from fatenet.config import Config
@@ -85,6 +85,14 @@ def test_time_step_levers_make_an_odd_f_and_offsets_by_hand():
     shifts, candidates = levers.offset_candidates(knots, 2, 0.01)
     np.testing.assert_allclose(shifts, [0.0, -0.02, -0.01, 0.01, 0.02])  # the network itself first
     np.testing.assert_allclose(candidates - knots, np.repeat(shifts[:, None], 5, axis=1), atol=1e-6)  # float32
+    # f moved along sbar by d: knots at 0, 1/4, ..., 1; by a whole knot interval the values move one knot
+    # over (the end value held); by half of one, each knot reads the middle of the interval to its left
+    shifts, moved = levers.shift_candidates(knots, 2, 0.125)
+    np.testing.assert_allclose(shifts, [0.0, -0.25, -0.125, 0.125, 0.25])
+    np.testing.assert_array_equal(moved[0], knots)
+    np.testing.assert_allclose(moved[4], [-3.0, -3.0, -1.0, 0.5, 2.0])  # f(x - 1/4)
+    np.testing.assert_allclose(moved[1], [-1.0, 0.5, 2.0, 4.0, 4.0])  # f(x + 1/4)
+    np.testing.assert_allclose(moved[3], [-3.0, -2.0, -0.25, 1.25, 3.0])  # f(x - 1/8): midpoints by hand
 
 
 def test_choice_replay_chooses_by_hand_from_the_recorded_candidates(tmp_path):
