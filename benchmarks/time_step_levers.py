@@ -21,7 +21,7 @@ of this script's own):
 
     python benchmarks/time_step_levers.py results antisymmetric --replicates 4000
     python benchmarks/time_step_levers.py results offset --offsets 10 --step 0.01
-    python benchmarks/time_step_levers.py results shift --offsets 10 --step 0.002
+    python benchmarks/time_step_levers.py results shift --offsets 10 --step 0.001
 
 prints one row per run (U at dt, dt / 4, dt / 16 of its own f and of the new one, the new one's
 most frequent patterns at dt on 2000 tissues) and, per setting, the mean U at dt / 16 of both.

@@ -20,7 +20,7 @@ def test_the_default_runs_batches_and_cell_steps_by_hand():
     config = default_run()  # 16 restarts x 12 x 64 tissues x 7 cells, screen 256, 2000 steps
     batches = cost.training_batches(config)
     assert batches["restarts x population x replicates x cells"] == 16 * 12 * 64 * 7
-    assert batches["initial_screen x replicates x cells"] == 512 * 64 * 7  # one compiled chunk of 16 x 256
+    assert batches["initial_screen x replicates x cells"] == 512 * 64 * 7  # a compiled chunk: 512 of the 16 x 256
     assert batches["candidates x rescore_replicates x cells"] == (4 * 2 + 4) * 2000 * 7  # 4 kept: best, mean
     assert batches["restarts x focus_replicates x cells"] == 2 * 16 * 1000 * 7
     assert batches["restarts x n_params^2 (CMA-ES covariance)"] == 3 * 16 * 17**2
