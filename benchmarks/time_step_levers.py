@@ -54,19 +54,28 @@ def antisymmetric(params: np.ndarray) -> np.ndarray:
     return 0.5 * (params - params[::-1])
 
 
-def offset_candidates(params: np.ndarray, offsets: int, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(c, f + c) for c = 0 first, then -K step ... K step without 0."""
+def lever_grid(offsets: int, step: float) -> np.ndarray:
+    """0 first (the run's own f), then -K step ... K step without 0."""
     k = np.arange(-offsets, offsets + 1)
-    shifts = step * np.concatenate([[0], k[k != 0]])
+    return step * np.concatenate([[0], k[k != 0]])
+
+
+def offset_candidates(params: np.ndarray, offsets: int, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(c, f + c) for c on ``lever_grid``."""
+    shifts = lever_grid(offsets, step)
     return shifts, np.stack([params + c for c in shifts]).astype(np.float32)
 
 
 def shift_candidates(params: np.ndarray, offsets: int, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(d, f(x - d)) for d = 0 first, then -K step ... K step without 0 (knots evenly spaced on [0, 1])."""
-    k = np.arange(-offsets, offsets + 1)
-    shifts = step * np.concatenate([[0], k[k != 0]])
+    """(d, f(x - d)) for d on ``lever_grid`` (knots evenly spaced on [0, 1]; float64 interpolation, then
+    float32, as measured in the docs)."""
+    shifts = lever_grid(offsets, step)
     knots = np.linspace(0.0, 1.0, len(params))
     return shifts, np.stack([np.interp(knots - d, knots, params) for d in shifts]).astype(np.float32)
+
+
+LEVERS = {"offset": (offset_candidates, "c = {:+.2f}"), "shift": (shift_candidates, "d = {:+.3f}")}
+"""The levers that move f by a grid of amounts: how each makes its candidates, and how the one kept is named."""
 
 
 def top_patterns(config: Config, params: np.ndarray, seed: int, replicates: int, count: int = 4) -> str:
@@ -82,7 +91,7 @@ def top_patterns(config: Config, params: np.ndarray, seed: int, replicates: int,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path)
-    parser.add_argument("lever", choices=("antisymmetric", "offset", "shift"))
+    parser.add_argument("lever", choices=("antisymmetric", *LEVERS))
     parser.add_argument("--replicates", type=int, default=4000, help="tissues per run and step for the scores shown")
     parser.add_argument("--offsets", type=int, default=10, help="K: offsets -K step ... K step")
     parser.add_argument("--step", type=float, default=0.01)
@@ -102,7 +111,7 @@ def main() -> int:
         if args.lever == "antisymmetric":
             new, kept = antisymmetric(params), "-"
         else:
-            make = offset_candidates if args.lever == "offset" else shift_candidates
+            make, label = LEVERS[args.lever]
             shifts, candidates = make(params, args.offsets, args.step)
             at_dt = rescore(config, candidates, seed, (1,), STREAM + 1, args.choose_replicates)[:, 0]
             best = int(np.argmax(at_dt))
@@ -110,8 +119,7 @@ def main() -> int:
             judged = flat_score(rescore(config, candidates[[0, best]], seed, FACTORS, STREAM + 2, 2000).T,
                                 evo.choice_tolerance, evo.choice_penalty)
             new = candidates[best] if judged[1] > judged[0] else params
-            chosen = f"c = {shifts[best]:+.2f}" if args.lever == "offset" else f"d = {shifts[best]:+.3f}"
-            kept = chosen if judged[1] > judged[0] else "own f"
+            kept = label.format(shifts[best]) if judged[1] > judged[0] else "own f"
         scores = rescore(config, np.stack([params, new]), seed, FACTORS, STREAM, args.replicates)
         setting = run.split("/")[0]
         finest.setdefault(setting, []).append(scores[:, -1])
