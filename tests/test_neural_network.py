@@ -131,6 +131,32 @@ def test_max_slope_limits_each_step_between_knots_by_hand():
     np.testing.assert_array_equal(bounded.apply_scalars(scalars, grid, grid), bounded.apply_flat(steep, grid))
 
 
+def test_shifted_moves_f_along_sbar_by_hand():
+    from fatenet.neural_network import PiecewiseLinear
+
+    model = PiecewiseLinear(n_knots=5)  # knots 0.25 apart
+    values = jnp.array([1.0, 3.0, -1.0, 0.0, 2.0])
+    # a whole knot interval: f(x - 0.25) takes each knot's value from the knot before, the first held
+    np.testing.assert_allclose(model.shifted(values, 0.25), [1.0, 1.0, 3.0, -1.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(model.shifted(values, -0.25), [3.0, -1.0, 0.0, 2.0, 2.0], atol=1e-6)
+    # half an interval: each knot takes the mean of its value and the one before (f is linear in between)
+    np.testing.assert_allclose(model.shifted(values, 0.125), [1.0, 2.0, 1.0, -0.5, 1.0], atol=1e-6)
+    np.testing.assert_array_equal(model.shifted(values, 0.0), values)
+    # moved f at sbar is f at sbar - d wherever the move is whole and inside the ends
+    sbar = jnp.array([0.3, 0.5, 0.6, 0.9, 1.0])
+    np.testing.assert_allclose(model.apply_flat(model.shifted(values, 0.25), sbar), model.apply_flat(values, sbar - 0.25),
+                               atol=1e-6)
+    # learned thresholds are kept; a bounded slope moves the bounded f (its knot values, 0 2 2 0 -0.2)
+    learned = PiecewiseLinear(n_knots=5, learn_thresholds=True)
+    np.testing.assert_allclose(learned.shifted(jnp.append(values, 0.4), 0.25), [1.0, 1.0, 3.0, -1.0, 0.0, 0.4],
+                               atol=1e-6)
+    bounded = PiecewiseLinear(n_knots=5, max_slope=8.0)
+    np.testing.assert_allclose(bounded.shifted(jnp.array([0.0, 5.0, 5.0, -3.0, -3.2]), 0.125), [0.0, 1.0, 2.0, 1.0, -0.1],
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="only an f of \\[sbar\\]"):
+        PiecewiseLinear(n_knots=3, inputs=("s", "sbar")).shifted(jnp.zeros(9), 0.1)
+
+
 @pytest.mark.parametrize("settings", [{"architecture": "mlp"},
                                       {"architecture": "piecewise_linear", "inputs": ("s", "sbar")}])
 def test_max_slope_needs_a_piecewise_linear_f_of_sbar(settings):

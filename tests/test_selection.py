@@ -184,3 +184,62 @@ def test_several_seeds_are_rescored_together_as_each_alone():
     for got, params, seed in zip(together, candidates, [7, 8], strict=True):
         assert got.shape == (len(params), 2)
         np.testing.assert_allclose(got, rescore(cfg, params, seed, (1, 4)), rtol=0, atol=1e-6)
+
+
+def _shift_config(**evolution):
+    return tiny_config(network={"architecture": "piecewise_linear", "n_knots": 5},
+                       simulation={"noise_strength": 0.1, "t_final": 2.0},
+                       evolution={"final_choice": "flat", "rescore_replicates": 64, "choice_shifts": 2,
+                                  "choice_shift_step": 0.05, "choice_shift_replicates": 64, **evolution})
+
+
+def test_the_final_choice_offers_its_winner_moved_along_sbar():
+    from fatenet.selection import shift_grid, shift_scores
+
+    cfg = _shift_config()
+    network = Problem.from_config(cfg).network
+    # f < 0 below sbar = 0.61 and > 0 above: from states near 1/2 every cell falls to fate 0 (U = 0
+    # at every step); moved left by 0.1 it crosses 0 near 1/2 and the row splits
+    lean = np.array([-1.5, -1.1, -0.6, 0.8, 2.1], np.float32)
+    choice = choose_final(cfg, 1, [lean], [0.5], np.stack([lean, lean]), np.array([0.5, 0.5]), None)
+    table = choice.table
+    assert table["candidate"].tolist() == ["best_ever", "shift_-0.1_best_ever"]
+    assert table["rescore_utility"].iloc[0] == 0.0 and table["rescore_finest_dt"].iloc[0] == 0.0
+    assert table["chosen"].tolist() == [False, True] and table["rescore_score"].iloc[1] > 0.5
+    np.testing.assert_array_equal(choice.params, network.shifted(lean, -0.1))
+    assert np.isnan(choice.train_fitness)
+    # the same numbers computed directly: d by the choice's rule at dt and dt / 4 on the shift stream's
+    # tissues, then the moved f on the final candidates' tissues at all three steps
+    ds, grid = shift_grid(network, lean, 2, 0.05)
+    np.testing.assert_allclose(ds, [0.0, -0.1, -0.05, 0.05, 0.1])
+    at_two = rescore(cfg, grid, 1, (1, 4), streams.SHIFT, 64)
+    assert ds[int(np.argmax(shift_scores(cfg, at_two)))] == -0.1
+    np.testing.assert_allclose(table.iloc[1, 2:5].to_numpy(np.float64), rescore(cfg, grid[1:2], 1, (1, 4, 16))[0],
+                               atol=1e-6)
+
+
+def test_a_move_is_kept_only_where_it_wins_on_the_final_candidates_tissues():
+    cfg = _shift_config()
+    # this f's best move (+0.05) wins on the shift stream's tissues and loses on the final candidates'
+    f = np.array([0.25, -0.26, 1.28, 0.21, -1.07], np.float32)
+    table = choose_final(cfg, 1, [f], [0.5], np.stack([f, f]), np.array([0.5, 0.5]), None).table
+    assert table["candidate"].tolist() == ["best_ever", "shift_+0.05_best_ever"]
+    assert table["chosen"].tolist() == [True, False]
+    assert table["rescore_score"].iloc[1] < table["rescore_score"].iloc[0]
+    # a constant f moved is itself: f wins the tie and nothing is offered
+    flat = np.full(5, 0.3, np.float32)
+    assert choose_final(cfg, 1, [flat], [0.5], np.stack([flat, flat]), np.zeros(2), None).table["candidate"].tolist() \
+        == ["best_ever"]
+    # the setting acts on a piecewise-linear f of sbar with a re-scoring choice only
+    mlp = tiny_config(evolution={"final_choice": "flat", "choice_shifts": 2})
+    assert not mlp.moves_choice and cfg.moves_choice
+    assert not dataclasses.replace(cfg, evolution=dataclasses.replace(cfg.evolution, final_choice="best_ever")) \
+        .moves_choice
+
+
+def test_choice_shifts_must_stay_within_half_of_sbar():
+    from fatenet.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match=r"evolution\.choice_shift_step.*0\.05.*at most 0\.5"):
+        Config.from_dict({"evolution": {"choice_shifts": 11, "choice_shift_step": 0.05}})
+    assert Config.from_dict({"evolution": {"choice_shifts": 10, "choice_shift_step": 0.05}}).evolution.choice_shifts == 10

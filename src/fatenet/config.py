@@ -337,6 +337,10 @@ class EvolutionConfig(_Section):
     ``rescore_replicates`` fresh tissues and keeps the best; ``robust`` (the default) also
     re-scores them with the time step divided by 4 and 16 and keeps the best worst score;
     ``best_ever`` keeps the notebook's rule (the network with the best training score).
+    ``choice_shifts`` = K > 0 then offers the chosen f moved along sbar, f(sbar - d), as one more
+    candidate, with d the best of -K ... K ``choice_shift_step`` by the final choice's rule at dt
+    and dt / 4 on ``choice_shift_replicates`` tissues of their own (``selection.offer_shift``; it
+    acts on a piecewise-linear f of sbar only: ``Config.moves_choice``).
 
     ``restarts`` > 1 runs that many independent optimisations side by side (one vmapped
     program; restart 0 starts as the single run of the same seed) and pools their final candidates:
@@ -397,6 +401,15 @@ class EvolutionConfig(_Section):
         measured on rescore_replicates tissues)""", minimum=0)
     choice_penalty: float = setting(1.0, """what final_choice flat takes off per unit of spread beyond
         choice_tolerance (1: the excess once more)""", minimum=0)
+    choice_shifts: int = setting(0, """0, or K: the final choice also offers its winner moved along sbar, f(sbar - d)
+        (``PiecewiseLinear.shifted``), with d the best of -K ... K times choice_shift_step by the final choice's rule
+        at dt and dt / 4 on choice_shift_replicates tissues of their own (at noise 0.05 it balances the row deciding
+        together between its two uniform patterns; it acts on a piecewise_linear f of [sbar] with a final_choice
+        other than best_ever only, so a study that sets another f need not switch it off)""", minimum=0)
+    choice_shift_step: float = setting(0.001, "the step of the moves d along sbar that choice_shifts tries",
+                                       above=0)
+    choice_shift_replicates: int = setting(2000, """fresh tissues (a key stream of their own) on which choice_shifts
+        chooses d""", minimum=2)
     rescore_replicates: int = setting(1000, "fresh tissues on which every final candidate is re-scored", minimum=2)
     rescore_candidates: int = setting(4, "fittest networks of the last generation among the final candidates",
                                       minimum=1)
@@ -448,6 +461,9 @@ class EvolutionConfig(_Section):
         if self.start_from == "pattern_classes" and not self.initial_screen:
             fail("evolution.initial_screen", self.initial_screen,
                   "must be > 0 with start_from pattern_classes (the classes come from the screened networks)")
+        if self.choice_shifts * self.choice_shift_step > 0.5:
+            fail("evolution.choice_shift_step", self.choice_shift_step,
+                  f"times choice_shifts ({self.choice_shifts}) must be at most 0.5 (half of sbar's range)")
         if self.explore_generations >= self.n_generations:
             fail("evolution.explore_generations", self.explore_generations,
                   f"must be less than n_generations ({self.n_generations}): 0 (no exploration phase) "
@@ -595,6 +611,16 @@ class Config:
                 section = {k: v for k, v in section.items() if k not in OUTPUT_NEUTRAL.get(name, ())}
             out[name] = {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
         return out
+
+    @property
+    def moves_choice(self) -> bool:
+        """Whether the final choice offers its winner moved along sbar (``evolution.choice_shifts``): K > 0,
+        a final choice that re-scores (not best_ever) and a piecewise_linear f of [sbar]. Elsewhere the
+        setting does not act (like ``focus_uniform``), so a study that sets another f on top of
+        config.yaml need not switch it off."""
+        evo, net = self.evolution, self.network
+        return bool(evo.choice_shifts) and evo.final_choice != "best_ever" \
+            and net.architecture == "piecewise_linear" and net.inputs == ("sbar",)
 
     def grid(self) -> Grid:
         """The reaction-diffusion model's grid of these settings (``fatenet.grid``: nodes per cell,

@@ -8,6 +8,7 @@ random bits, the neighbour average and the drift, and an MLP's hidden activation
     training    restarts x population x replicates x cells        (one generation, all restarts vmapped)
                 min(SCREEN_CHUNK, restarts x initial_screen) x replicates x cells   (the screen)
                 candidates x rescore_replicates x cells            (the final choice; the focus likewise)
+                shifts x choice_shift_replicates x cells           (the moves along sbar: 2 choice_shifts + 1)
     evaluation  n_replicates x cells  and  the kymograph's (steps + 1) x 4 x cells
 
 Time: the cell-steps a job integrates (each tissue's cells times its Euler-Maruyama steps, a
@@ -126,6 +127,9 @@ def training_batches(config: Config) -> dict[str, float]:
         batches["initial_screen x replicates x cells"] = min(SCREEN_CHUNK, evo.restarts * evo.initial_screen) \
             * sim.n_replicates * cells
     batches["candidates x rescore_replicates x cells"] = _candidates(config) * evo.rescore_replicates * cells
+    if config.moves_choice:
+        batches["shifts x choice_shift_replicates x cells"] = (2 * evo.choice_shifts + 1) \
+            * evo.choice_shift_replicates * cells
     n_params = config.network.n_params
     batches["restarts x population x n_params (the networks)"] = evo.restarts * evo.population_size * n_params
     if evo.strategy == "cma_es":  # each restart's covariance, its eigenvectors and a product of them
@@ -173,6 +177,9 @@ def training_cell_steps(config: Config) -> float:
         total += 2 * evo.restarts * (evo.focus_replicates or evo.rescore_replicates) * per_tissue_ * factors
     if evo.final_choice != "best_ever":  # the notebook's rule re-scores nothing
         total += _candidates(config) * evo.rescore_replicates * per_tissue_ * factors
+    if config.moves_choice:  # the winner and its 2 K moves at dt (and dt / 4), then the best move at every step
+        total += ((2 * evo.choice_shifts + 1) * evo.choice_shift_replicates * sum(_time_step_factors(config)[:2])
+                  + evo.rescore_replicates * factors) * per_tissue_
     return float(total)
 
 
@@ -235,6 +242,7 @@ def driving_keys(driver: str, config: Config | None = None) -> list[str]:
              "replicates": "simulation.n_replicates", "cells": "simulation.n_cells",
              "initial_screen": "evolution.initial_screen", "candidates": "evolution.rescore_candidates",
              "rescore_replicates": "evolution.rescore_replicates", "focus_replicates": "evolution.focus_replicates",
+             "shifts": "evolution.choice_shifts", "choice_shift_replicates": "evolution.choice_shift_replicates",
              "n_replicates": "evaluation.n_replicates", "n_steps": "simulation.t_final / simulation.dt",
              "n_params": network, "n_params^2": network}
     return [names[word] for word in driver.split(" (")[0].split(" x ") if word in names]

@@ -363,6 +363,19 @@ class PiecewiseLinear(_FlatParameters):
     def unflatten_f(self, flat: jax.Array) -> jax.Array:
         return jnp.asarray(flat)
 
+    def shifted(self, flat: jax.Array, d: float) -> jax.Array:
+        """The flat vector of f moved along sbar by ``d``, f(sbar - d): its knot values read off f at
+        the knots less d (``interpolate``: the end values held beyond the ends), learned thresholds
+        kept. Exact where d is a whole number of knot intervals (inside the ends); in between, the
+        resampled f is f moved with its kinks smoothed to the knots. f of [sbar] only."""
+        if self.inputs != ("sbar",):
+            raise ValueError("only an f of [sbar] can be moved along sbar (network.inputs [sbar])")
+        flat = jnp.asarray(flat, jnp.float32)
+        values = self.knot_values(self._f_part(flat))
+        values = jnp.stack(values) if isinstance(values, list) else values
+        moved = interpolate(values, jnp.asarray(self.knots - d, jnp.float32))
+        return jnp.concatenate([moved, flat[self.n_f_params:]]) if self.learn_thresholds else moved
+
 
 LATERAL_INHIBITION_INIT_STD = 1.0
 """Random lateral_inhibition f: [h_s, h_g] the configured start plus i.i.d. N(0, 1) (the first

@@ -24,6 +24,11 @@ tissues (common random numbers, so the comparison is not blurred by sampling), d
 key of their own, ``fold_in(PRNGKey(seed), streams.RESCORE)`` (the same tissues and Brownian paths
 at dt, dt / 4 and dt / 16: ``rescore``): disjoint from the training keys and from the evaluation's fresh
 replicates. ``final_choice: best_ever`` keeps the notebook's rule exactly.
+
+With ``evolution.choice_shifts`` (a piecewise-linear f of sbar) the winner is then offered moved
+along sbar, f(sbar - d), as one more candidate, ``shift_<d>_<winner>`` (``offer_shift``): d is
+chosen on tissues of its own (``streams.SHIFT``), and the moved f is kept only where it beats
+every candidate on theirs.
 """
 
 from __future__ import annotations
@@ -186,9 +191,17 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
     """
     if config.evolution.final_choice == "best_ever":
         return best_ever_choice(best_params, best_fitness)
-    names, params, scores = final_candidates(best_params, best_fitness, population, fitness, means,
-                                             config.evolution.rescore_candidates, restart_ids)
-    return choose_among(config, names, params, scores, rescore(config, params, seed, choice_factors(config)))
+    candidates = final_candidates(best_params, best_fitness, population, fitness, means,
+                                  config.evolution.rescore_candidates, restart_ids)
+    return choose(config, [seed], [candidates], [rescore(config, candidates[1], seed, choice_factors(config))])[0]
+
+
+def choose(config: Config, seeds: list[int], candidates: list[tuple], rescored: list[np.ndarray]) -> list[Choice]:
+    """Every seed's final choice (``choose_among``) from its ``final_candidates`` and their re-scores,
+    each winner then offered moved along sbar (``offer_shift``, where ``Config.moves_choice``)."""
+    choices = [choose_among(config, *seed_candidates, by_dt)
+               for seed_candidates, by_dt in zip(candidates, rescored, strict=True)]
+    return offer_shift(config, seeds, candidates, rescored, choices) if config.moves_choice else choices
 
 
 def best_ever_choice(best_params, best_fitness) -> Choice:
@@ -205,16 +218,79 @@ def choose_among(config: Config, names: list[str], params: np.ndarray, scores: n
                  rescored: np.ndarray) -> Choice:
     """The final choice among the candidates ``names`` / ``params`` (training scores ``scores``) from
     their re-scores ``(K, len(choice_factors(config)))``."""
-    if config.evolution.final_choice in TIME_STEP_CHOICES:
-        utilities, fine, finest = by_dt = np.asarray(rescored).T
-        evo = config.evolution
-        score = time_step_score(evo.final_choice, by_dt, evo.choice_tolerance, evo.choice_penalty)
-    else:
-        utilities = np.asarray(rescored)[:, 0]
-        fine, finest = np.full(len(names), np.nan), np.full(len(names), np.nan)
-        score = utilities
+    utilities, fine, finest, score = choice_scores(config, rescored)
     chosen = first_best(score)  # the best-ever network (listed first) wins a tie
     table = pd.DataFrame({"candidate": names, "train_fitness": scores, "rescore_utility": utilities,
                           "rescore_fine_dt": fine, "rescore_finest_dt": finest, "rescore_score": score,
                           "chosen": np.arange(len(names)) == chosen})
     return Choice(params[chosen], float(scores[chosen]), table)
+
+
+def choice_scores(config: Config, rescored: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(U at dt, at dt / 4, at dt / 16, the final choice's score) of candidates from their re-scores
+    ``(K, len(choice_factors(config)))`` (NaN at the finer steps where the choice does not run them)."""
+    rescored = np.asarray(rescored, np.float64)
+    if config.evolution.final_choice in TIME_STEP_CHOICES:
+        utilities, fine, finest = by_dt = rescored.T
+        evo = config.evolution
+        return utilities, fine, finest, time_step_score(evo.final_choice, by_dt, evo.choice_tolerance,
+                                                        evo.choice_penalty)
+    nan = np.full(len(rescored), np.nan)
+    return rescored[:, 0], nan, nan, rescored[:, 0]
+
+
+def shift_scores(config: Config, rescored: np.ndarray) -> np.ndarray:
+    """The score ``offer_shift`` chooses d by, from U ``(K, 2)`` at dt and dt / 4 (robust, flat) or ``(K, 1)``
+    at dt (rescored): the final choice's own rule (``time_step_score``) on the two steps the training
+    fitness runs, at a quarter of the cost of all three (a move of f that the time step flatters at dt
+    scores what it keeps at dt / 4; the winner's move is then judged at all three)."""
+    rescored = np.asarray(rescored, np.float64)
+    evo = config.evolution
+    if evo.final_choice in TIME_STEP_CHOICES:
+        return time_step_score(evo.final_choice, rescored.T, evo.choice_tolerance, evo.choice_penalty)
+    return rescored[:, 0]
+
+
+def shift_grid(network, params: np.ndarray, shifts: int, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(d, ``(2 shifts + 1, D)`` networks): ``params`` itself (d = 0) first, then f moved along sbar,
+    f(sbar - d) (``network.shifted``), for d = -shifts step, ..., shifts step (0 left out)."""
+    ds = [0.0] + [k * step for k in range(-shifts, shifts + 1) if k]
+    params = np.asarray(params, np.float32)
+    return np.asarray(ds), np.stack([params] + [np.asarray(network.shifted(params, d), np.float32) for d in ds[1:]])
+
+
+def offer_shift(config: Config, seeds: list[int], candidates: list[tuple], rescored: list[np.ndarray],
+                choices: list[Choice]) -> list[Choice]:
+    """Each seed's final choice with its winner moved along sbar offered as one more candidate.
+
+    The winner f and f(sbar - d) for d = -K ... K ``choice_shift_step`` (K = ``choice_shifts``,
+    ``shift_grid``) are scored by the final choice's own rule at dt and dt / 4 (``shift_scores``) on
+    ``choice_shift_replicates`` tissues of their own (key stream ``streams.SHIFT``); the best d (f itself
+    on a tie) is then scored on the final candidates' tissues and joins them as
+    ``shift_<d>_<winner's name>``: it is kept only where it beats every candidate there, so a d
+    that won on the first tissues by chance is judged on others. At noise 0.05 the row deciding
+    together, f falling then rising through the middle of sbar, leans to one of its two uniform
+    patterns (U below the balanced row's 6/7 bits); moving f along sbar moves that balance
+    (docs/findings/time-step.md).
+    """
+    evo = config.evolution
+    network = Problem.from_config(config).network
+    grids = [shift_grid(network, choice.params, evo.choice_shifts, evo.choice_shift_step) for choice in choices]
+    factors = choice_factors(config)
+    scored = rescore_seeds(config, [grid for _, grid in grids], seeds, factors[:2], stream=streams.SHIFT,
+                           replicates=evo.choice_shift_replicates)
+    best = [first_best(shift_scores(config, by_candidate)) for by_candidate in scored]
+    moved = [i for i, k in enumerate(best) if k > 0]
+    if not moved:
+        return choices
+    again = rescore_seeds(config, [grids[i][1][best[i]][None] for i in moved], [seeds[i] for i in moved], factors)
+    out = list(choices)
+    for i, by_dt in zip(moved, again, strict=True):
+        names, params, scores = candidates[i]
+        table = choices[i].table
+        winner = str(table["candidate"][table["chosen"]].iloc[0])
+        ds, grid = grids[i]
+        out[i] = choose_among(config, [*names, f"shift_{ds[best[i]]:+.6g}_{winner}"],
+                              np.concatenate([params, grid[best[i]][None]]), np.append(scores, np.nan),
+                              np.concatenate([np.asarray(rescored[i]), by_dt]))
+    return out

@@ -46,7 +46,7 @@ from .screening import seeds_restart_populations
 from .selection import (
     best_ever_choice,
     choice_factors,
-    choose_among,
+    choose,
     final_candidates,
     rescore_seeds,
     time_step_score,
@@ -427,8 +427,7 @@ def _finish(config: Config, seeds: list[int], states: list, lasts: list[dict], m
                                        config.evolution.rescore_candidates, ids)
                       for best, fitness, last, centres, ids in pending]
         rescored = rescore_seeds(config, [params for _, params, _ in candidates], seeds, choice_factors(config))
-        choices = [choose_among(config, names, params, scores, by_dt)
-                   for (names, params, scores), by_dt in zip(candidates, rescored, strict=True)]
+        choices = choose(config, seeds, candidates, rescored)
     return [TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
                         history=_history_frame(cols), selection=choice.table,
                         best_ever_fitness=float(max(np.max(f) for f in fitness)), restarts=table)
