@@ -194,7 +194,7 @@ def _shift_config(**evolution):
 
 
 def test_the_final_choice_offers_its_winner_moved_along_sbar():
-    from fatenet.selection import shift_grid, shift_scores
+    from fatenet.selection import rule_score, shift_grid
 
     cfg = _shift_config()
     network = Problem.from_config(cfg).network
@@ -213,7 +213,7 @@ def test_the_final_choice_offers_its_winner_moved_along_sbar():
     ds, grid = shift_grid(network, lean, 2, 0.05)
     np.testing.assert_allclose(ds, [0.0, -0.1, -0.05, 0.05, 0.1])
     at_two = rescore(cfg, grid, 1, (1, 4), streams.SHIFT, 64)
-    assert ds[int(np.argmax(shift_scores(cfg, at_two)))] == -0.1
+    assert ds[int(np.argmax(rule_score(cfg, at_two)))] == -0.1
     np.testing.assert_allclose(table.iloc[1, 2:5].to_numpy(np.float64), rescore(cfg, grid[1:2], 1, (1, 4, 16))[0],
                                atol=1e-6)
 

@@ -231,19 +231,15 @@ def choice_scores(config: Config, rescored: np.ndarray) -> tuple[np.ndarray, ...
     ``(K, len(choice_factors(config)))`` (NaN at the finer steps where the choice does not run them)."""
     rescored = np.asarray(rescored, np.float64)
     if config.evolution.final_choice in TIME_STEP_CHOICES:
-        utilities, fine, finest = by_dt = rescored.T
-        evo = config.evolution
-        return utilities, fine, finest, time_step_score(evo.final_choice, by_dt, evo.choice_tolerance,
-                                                        evo.choice_penalty)
-    nan = np.full(len(rescored), np.nan)
-    return rescored[:, 0], nan, nan, rescored[:, 0]
+        utilities, fine, finest = rescored.T
+    else:
+        utilities, fine, finest = rescored[:, 0], np.full(len(rescored), np.nan), np.full(len(rescored), np.nan)
+    return utilities, fine, finest, rule_score(config, rescored)
 
 
-def shift_scores(config: Config, rescored: np.ndarray) -> np.ndarray:
-    """The score ``offer_shift`` chooses d by, from U ``(K, 2)`` at dt and dt / 4 (robust, flat) or ``(K, 1)``
-    at dt (rescored): the final choice's own rule (``time_step_score``) on the two steps the training
-    fitness runs, at a quarter of the cost of all three (a move of f that the time step flatters at dt
-    scores what it keeps at dt / 4; the winner's move is then judged at all three)."""
+def rule_score(config: Config, rescored: np.ndarray) -> np.ndarray:
+    """The final choice's rule applied to candidates' U ``(K, steps)``: ``time_step_score`` over the
+    steps given (robust, flat; ``offer_shift`` gives dt and dt / 4 alone) or U at dt (rescored)."""
     rescored = np.asarray(rescored, np.float64)
     evo = config.evolution
     if evo.final_choice in TIME_STEP_CHOICES:
@@ -264,9 +260,10 @@ def offer_shift(config: Config, seeds: list[int], candidates: list[tuple], resco
     """Each seed's final choice with its winner moved along sbar offered as one more candidate.
 
     The winner f and f(sbar - d) for d = -K ... K ``choice_shift_step`` (K = ``choice_shifts``,
-    ``shift_grid``) are scored by the final choice's own rule at dt and dt / 4 (``shift_scores``) on
-    ``choice_shift_replicates`` tissues of their own (key stream ``streams.SHIFT``); the best d (f itself
-    on a tie) is then scored on the final candidates' tissues and joins them as
+    ``shift_grid``) are scored by the final choice's own rule at dt and dt / 4 (``rule_score``: a move
+    that the time step flatters at dt scores what it keeps at dt / 4, at a quarter of the cost of all
+    three steps) on ``choice_shift_replicates`` tissues of their own (key stream ``streams.SHIFT``);
+    the best d (f itself on a tie) is then scored on the final candidates' tissues and joins them as
     ``shift_<d>_<winner's name>``: it is kept only where it beats every candidate there, so a d
     that won on the first tissues by chance is judged on others. At noise 0.05 the row deciding
     together, f falling then rising through the middle of sbar, leans to one of its two uniform
@@ -279,7 +276,7 @@ def offer_shift(config: Config, seeds: list[int], candidates: list[tuple], resco
     factors = choice_factors(config)
     scored = rescore_seeds(config, [grid for _, grid in grids], seeds, factors[:2], stream=streams.SHIFT,
                            replicates=evo.choice_shift_replicates)
-    best = [first_best(shift_scores(config, by_candidate)) for by_candidate in scored]
+    best = [first_best(rule_score(config, by_candidate)) for by_candidate in scored]
     moved = [i for i, k in enumerate(best) if k > 0]
     if not moved:
         return choices
