@@ -119,3 +119,31 @@ def test_choice_replay_chooses_by_hand_from_the_recorded_candidates(tmp_path):
     bad = subprocess.run([sys.executable, "benchmarks/choice_replay.py", str(tmp_path), "--settings", "0.02"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "allowed is TOLERANCE,PENALTY" in bad.stderr
+
+
+def test_final_candidates_scores_every_candidate_of_a_shrunk_run_again(tmp_path):
+    shrunk = tmp_path / "shrunk.yaml"
+    shrunk.write_text(
+        "simulation: {n_replicates: 8, t_final: 0.5}\n"
+        "evolution: {population_size: 6, n_generations: 3, restarts: 2, initial_screen: 6, explore_generations: 1,\n"
+        "            keep_restarts: 1, focus_replicates: 16, rescore_replicates: 32, choice_shifts: 2,\n"
+        "            choice_shift_step: 0.05, choice_shift_replicates: 32, choice_confirm: 1, choice_confirm_replicates: 32}\n"
+        "sweep: {simulation.noise_strength: [0.1]}\n")
+    result = subprocess.run([sys.executable, "benchmarks/final_candidates.py", "2", "0.1", "--study", str(shrunk),
+                             "--replicates", "48"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    out = json.loads(lines[-1])
+    header = lines[0].split()
+    rows = [line.split() for line in lines[1:-2]]
+    kept = [row for row in rows if row[header.index("chosen")] == "True"]
+    assert len(kept) == 1 and kept[0][0] == out["kept"]
+    # the new tissues' numbers: the move is U at dt less U at dt / 16, to the printed rounding
+    for row in rows:
+        new_dt, new_dt16, move = (float(row[header.index(c)]) for c in ("new_dt", "new_dt16", "new_move"))
+        assert move == pytest.approx(new_dt - new_dt16, abs=2e-4)
+    assert float(kept[0][header.index("new_dt16")]) == pytest.approx(out["kept_new_dt16"], abs=1e-4)
+    assert "confirm_score" in header  # the run confirmed its choice: its finalists' second scores are shown
+    bad = subprocess.run([sys.executable, "benchmarks/final_candidates.py", "2", "0.1", "--set", "evolution.x"],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "allowed is KEY=VALUE" in bad.stderr

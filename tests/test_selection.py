@@ -243,3 +243,71 @@ def test_choice_shifts_must_stay_within_half_of_sbar():
     with pytest.raises(ConfigError, match=r"evolution\.choice_shift_step.*0\.05.*at most 0\.5"):
         Config.from_dict({"evolution": {"choice_shifts": 11, "choice_shift_step": 0.05}})
     assert Config.from_dict({"evolution": {"choice_shifts": 10, "choice_shift_step": 0.05}}).evolution.choice_shifts == 10
+
+
+def test_finalists_are_the_best_by_the_choices_score_and_the_move():
+    from fatenet.selection import finalists
+
+    score = np.array([0.80, np.nan, 0.85, 0.85, 0.70])
+    assert finalists(score, 2) == [2, 3]  # 0.85 and 0.85; 0.80 is third
+    assert finalists(score, 2, move=True) == [2, 3, 4]  # and the last candidate, the move
+    assert finalists(score, 1) == [2]  # a tie: the first
+    assert finalists(score, 5) == [0, 1, 2, 3, 4]  # the invalid network's NaN comes last
+    assert finalists(np.array([0.9, 0.1]), 1, move=True) == [0, 1]
+
+
+def test_the_confirmed_choice_is_the_best_finalist_on_its_own_tissues():
+    """choose_among with the finalists' scores on the confirming tissues: the best finalist there wins,
+    whatever the first tissues said, and the others keep NaN confirm columns."""
+    from fatenet.selection import choose_among
+
+    cfg = _shift_config(choice_confirm=2, choice_tolerance=0.015, choice_penalty=2.0)
+    params = np.arange(8, dtype=np.float32).reshape(4, 2)
+    # U at dt, dt / 4, dt / 16 on the first tissues: "lucky" (moves 0.02, flat score 0.88 - 2 x 0.005 = 0.87)
+    # beats "steady" (0.85) and "moving"; on the confirming tissues "lucky" moves 0.05 (0.84 - 2 x 0.035 = 0.77)
+    first = np.array([[0.90, 0.70, 0.89, 0.85], [0.89, 0.70, 0.85, 0.85], [0.88, 0.70, 0.80, 0.85]]).T
+    again = np.array([[0.89, 0.85], [0.86, 0.85], [0.84, 0.85]]).T  # "lucky" and "steady" (rows 0 and 3)
+    names = ["lucky", "weak", "moving", "steady"]
+    plain = choose_among(cfg, names, params, np.zeros(4), first)
+    assert plain.table["chosen"].tolist() == [True, False, False, False]
+    choice = choose_among(cfg, names, params, np.zeros(4), first, ([0, 3], again))
+    table = choice.table
+    assert table["chosen"].tolist() == [False, False, False, True]
+    np.testing.assert_array_equal(choice.params, params[3])
+    np.testing.assert_allclose(table["confirm_score"].to_numpy()[[0, 3]], [0.84 - 2 * (0.05 - 0.015), 0.85])
+    assert table.loc[[1, 2], ["confirm_utility", "confirm_fine_dt", "confirm_finest_dt", "confirm_score"]] \
+        .isna().all().all()
+    np.testing.assert_allclose(table["rescore_score"], [0.87, 0.70, 0.80 - 2 * (0.09 - 0.015), 0.85])
+
+
+def test_the_confirming_scores_are_the_finalists_on_the_confirm_streams_tissues():
+    cfg = _shift_config(choice_confirm=1, choice_confirm_replicates=48)
+    lean = np.array([-1.5, -1.1, -0.6, 0.8, 2.1], np.float32)
+    other = np.array([0.25, -0.26, 1.28, 0.21, -1.07], np.float32)
+    choice = choose_final(cfg, 3, [lean], [0.5], np.stack([other, other]), np.array([0.5, 0.5]), None)
+    table = choice.table
+    names = table["candidate"].tolist()
+    # best_ever, last_generation_1 and the move of the first choice's winner
+    assert names[:2] == ["best_ever", "last_generation_1"] and names[2].startswith("shift_")
+    finals = np.flatnonzero(table["confirm_score"].notna().to_numpy())
+    best = int(np.nanargmax(table["rescore_score"].to_numpy()))
+    assert finals.tolist() == sorted({best, 2})  # the best by the first score and the move
+    # the same numbers computed directly: the finalists on choice_confirm_replicates tissues of streams.CONFIRM
+    from fatenet.selection import flat_score, shift_grid
+
+    network = Problem.from_config(cfg).network
+    first_winner = lean if names[2].endswith("best_ever") else other
+    d = float(names[2].split("_")[1])
+    moved = np.asarray(network.shifted(first_winner, d), np.float32)
+    params = [lean, other, moved]
+    direct = rescore(cfg, np.stack([params[i] for i in finals]), 3, (1, 4, 16), streams.CONFIRM, 48)
+    np.testing.assert_allclose(table.loc[finals, ["confirm_utility", "confirm_fine_dt", "confirm_finest_dt"]]
+                               .to_numpy(np.float64), direct, atol=1e-6)
+    kept = finals[int(np.argmax(flat_score(direct.T, 0.03, 1.0)))]
+    assert table["chosen"].tolist() == [k == kept for k in range(3)]
+    np.testing.assert_array_equal(choice.params, params[kept])
+    assert shift_grid(network, first_winner, 2, 0.05)[0].tolist().count(d) == 1
+    # the setting acts with a re-scoring final choice only
+    assert cfg.confirms_choice and not _shift_config(choice_confirm=0).confirms_choice
+    assert not dataclasses.replace(cfg, evolution=dataclasses.replace(cfg.evolution, final_choice="best_ever")) \
+        .confirms_choice

@@ -90,9 +90,11 @@ METRIC_COLUMNS = ("network", "utility", "utility_ci_low", "utility_ci_high", "so
 SUMMARY_METRIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c != "network")
 """The trained network's metrics copied into each run's summary row."""
 SELECTION_COLUMNS = ("candidate", "train_fitness", "rescore_utility", "rescore_fine_dt", "rescore_finest_dt",
-                     "rescore_score", "chosen")
+                     "rescore_score", "confirm_utility", "confirm_fine_dt", "confirm_finest_dt", "confirm_score",
+                     "chosen")
 """The final candidates in params.json (``selection``): rescore_fine_dt / _finest_dt: U at dt / 4 and dt / 16
-(robust and flat); rescore_score: what is maximised."""
+(robust and flat); rescore_score: what is maximised. confirm_*: the same on the finalists' own tissues
+(``evolution.choice_confirm``; NaN for the others), where confirm_score is what is maximised."""
 RESTART_COLUMNS = ("restart", "start_class", "kept")
 """A run's restarts in params.json: where each started (screening.class_starts; "" when not by class) and
 whether it trained on after the exploration phase (always true without one)."""

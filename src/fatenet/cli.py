@@ -101,13 +101,16 @@ def _info(args: argparse.Namespace) -> int:
               f"states {sim.state_bounds}, {sim.initial_condition} starts; {fates}")
     print(f"  best training fitness {_number(meta.get('best_fitness'))}")
     selection = meta.get("selection", [])
+    columns = ["train_fitness", "rescore_utility", *artifacts.RESCORE_DT_COLUMNS, "rescore_score"]
+    if any(_number(row.get("confirm_score")) != "-" for row in selection):  # the choice made again (choice_confirm)
+        columns.append("confirm_score")
     if selection:
         labels = "".join(f" {artifacts.dt_label(k):>7}" for k in artifacts.RESCORE_DT_COLUMNS.values())
-        print(f"  final candidates (* chosen): {'training':>9} {'U at dt':>8}{labels}")
+        confirmed = f" {'again':>8}" if "confirm_score" in columns else ""
+        print(f"  final candidates (* chosen): {'training':>9} {'U at dt':>8}{labels} {'score':>8}{confirmed}")
     for row in selection:
         mark = "*" if row.get("chosen") else " "
-        scores = [row.get(k) for k in ("train_fitness", "rescore_utility", *artifacts.RESCORE_DT_COLUMNS)]
-        print(f"   {mark} {row['candidate']:<24} " + " ".join(f"{_number(v):>8}" for v in scores))
+        print(f"   {mark} {row['candidate']:<24} " + " ".join(f"{_number(row.get(k)):>8}" for k in columns))
     metrics_path = folder / artifacts.METRICS
     if metrics_path.is_file():
         metrics = pd.read_parquet(metrics_path).set_index("network")

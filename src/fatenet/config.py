@@ -341,6 +341,9 @@ class EvolutionConfig(_Section):
     candidate, with d the best of -K ... K ``choice_shift_step`` by the final choice's rule at dt
     and dt / 4 on ``choice_shift_replicates`` tissues of their own (``selection.offer_shift``; it
     acts on a piecewise-linear f of sbar only: ``Config.moves_choice``).
+    ``choice_confirm`` = N > 0 then scores the N best candidates by the final choice's score and the
+    move on ``choice_confirm_replicates`` tissues of their own and keeps the best of them there
+    (``selection.confirm``; with a re-scoring final choice only: ``Config.confirms_choice``).
 
     ``restarts`` > 1 runs that many independent optimisations side by side (one vmapped
     program; restart 0 starts as the single run of the same seed) and pools their final candidates:
@@ -410,6 +413,12 @@ class EvolutionConfig(_Section):
                                        above=0)
     choice_shift_replicates: int = setting(2000, """fresh tissues (a key stream of their own) on which choice_shifts
         chooses d""", minimum=2)
+    choice_confirm: int = setting(0, """0, or N: the final choice is made again among its N best candidates and the
+        move along sbar (choice_shifts), on choice_confirm_replicates fresh tissues of their own (a key stream of their
+        own), by the same rule: a candidate that won on the first tissues by luck (a spread measured small, a U high
+        by its sampling error) is judged on others""", minimum=0)
+    choice_confirm_replicates: int = setting(8000, "fresh tissues on which choice_confirm re-scores its finalists",
+                                             minimum=2)
     rescore_replicates: int = setting(1000, "fresh tissues on which every final candidate is re-scored", minimum=2)
     rescore_candidates: int = setting(4, "fittest networks of the last generation among the final candidates",
                                       minimum=1)
@@ -621,6 +630,12 @@ class Config:
         evo, net = self.evolution, self.network
         return bool(evo.choice_shifts) and evo.final_choice != "best_ever" \
             and net.architecture == "piecewise_linear" and net.inputs == ("sbar",)
+
+    @property
+    def confirms_choice(self) -> bool:
+        """Whether the final choice is made again among its finalists on fresh tissues
+        (``evolution.choice_confirm`` > 0 with a final choice that re-scores, not best_ever)."""
+        return bool(self.evolution.choice_confirm) and self.evolution.final_choice != "best_ever"
 
     def grid(self) -> Grid:
         """The reaction-diffusion model's grid of these settings (``fatenet.grid``: nodes per cell,

@@ -9,6 +9,7 @@ random bits, the neighbour average and the drift, and an MLP's hidden activation
                 min(SCREEN_CHUNK, restarts x initial_screen) x replicates x cells   (the screen)
                 candidates x rescore_replicates x cells            (the final choice; the focus likewise)
                 shifts x choice_shift_replicates x cells           (the moves along sbar: 2 choice_shifts + 1)
+                finalists x choice_confirm_replicates x cells      (the choice made again: choice_confirm + 1)
     evaluation  n_replicates x cells  and  the kymograph's (steps + 1) x 4 x cells
 
 Time: the cell-steps a job integrates (each tissue's cells times its Euler-Maruyama steps, a
@@ -110,6 +111,11 @@ def _candidates(config: Config) -> int:
     return 2 * kept + evo.rescore_candidates
 
 
+def _finalists(config: Config) -> int:
+    """The candidates the final choice makes again among: the choice_confirm best and the move along sbar."""
+    return config.evolution.choice_confirm + int(config.moves_choice)
+
+
 def _time_step_factors(config: Config) -> tuple[int, ...]:
     """The time steps the final choice (and the focus) re-score at: dt, dt / 4, dt / 16, or dt alone."""
     return (1, *DT_REFINEMENTS) if config.evolution.final_choice in TIME_STEP_CHOICES else (1,)
@@ -130,6 +136,9 @@ def training_batches(config: Config) -> dict[str, float]:
     if config.moves_choice:
         batches["shifts x choice_shift_replicates x cells"] = (2 * evo.choice_shifts + 1) \
             * evo.choice_shift_replicates * cells
+    if config.confirms_choice:
+        batches["finalists x choice_confirm_replicates x cells"] = _finalists(config) * evo.choice_confirm_replicates \
+            * cells
     n_params = config.network.n_params
     batches["restarts x population x n_params (the networks)"] = evo.restarts * evo.population_size * n_params
     if evo.strategy == "cma_es":  # each restart's covariance, its eigenvectors and a product of them
@@ -180,6 +189,8 @@ def training_cell_steps(config: Config) -> float:
     if config.moves_choice:  # the winner and its 2 K moves at dt (and dt / 4), then the best move at every step
         total += ((2 * evo.choice_shifts + 1) * evo.choice_shift_replicates * sum(_time_step_factors(config)[:2])
                   + evo.rescore_replicates * factors) * per_tissue_
+    if config.confirms_choice:  # the finalists on tissues of their own at every step
+        total += _finalists(config) * evo.choice_confirm_replicates * per_tissue_ * factors
     return float(total)
 
 
@@ -243,6 +254,8 @@ def driving_keys(driver: str, config: Config | None = None) -> list[str]:
              "initial_screen": "evolution.initial_screen", "candidates": "evolution.rescore_candidates",
              "rescore_replicates": "evolution.rescore_replicates", "focus_replicates": "evolution.focus_replicates",
              "shifts": "evolution.choice_shifts", "choice_shift_replicates": "evolution.choice_shift_replicates",
+             "finalists": "evolution.choice_confirm",
+             "choice_confirm_replicates": "evolution.choice_confirm_replicates",
              "n_replicates": "evaluation.n_replicates", "n_steps": "simulation.t_final / simulation.dt",
              "n_params": network, "n_params^2": network}
     return [names[word] for word in driver.split(" (")[0].split(" x ") if word in names]

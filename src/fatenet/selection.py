@@ -29,6 +29,12 @@ With ``evolution.choice_shifts`` (a piecewise-linear f of sbar) the winner is th
 along sbar, f(sbar - d), as one more candidate, ``shift_<d>_<winner>`` (``offer_shift``): d is
 chosen on tissues of its own (``streams.SHIFT``), and the moved f is kept only where it beats
 every candidate on theirs.
+
+With ``evolution.choice_confirm`` = N the choice is then made again among its finalists, the N
+best candidates by its score and the move (``confirm``), on ``choice_confirm_replicates`` tissues of
+their own (``streams.CONFIRM``): the first choice keeps the candidate whose score on its
+``rescore_replicates`` tissues is best, and of a dozen candidates the one whose U at dt / 16 was
+sampled high, or whose spread was sampled small, tends to win; on other tissues that luck is gone.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import streams
+from .artifacts import SELECTION_COLUMNS
 from .config import Config
 from .constants import DT_REFINEMENTS, DT_TOLERANCE, TIME_STEP_CHOICES
 from .dynamics import simulate_time_steps
@@ -198,30 +205,41 @@ def choose_final(config: Config, seed: int, best_params, best_fitness, populatio
 
 def choose(config: Config, seeds: list[int], candidates: list[tuple], rescored: list[np.ndarray]) -> list[Choice]:
     """Every seed's final choice (``choose_among``) from its ``final_candidates`` and their re-scores,
-    each winner then offered moved along sbar (``offer_shift``, where ``Config.moves_choice``)."""
+    each winner then offered moved along sbar (``offer_shift``, where ``Config.moves_choice``) and
+    the choice made again among the finalists on tissues of their own (``confirm``, where
+    ``Config.confirms_choice``)."""
     choices = [choose_among(config, *seed_candidates, by_dt)
                for seed_candidates, by_dt in zip(candidates, rescored, strict=True)]
-    return offer_shift(config, seeds, candidates, rescored, choices) if config.moves_choice else choices
+    moved = [False] * len(seeds)
+    if config.moves_choice:
+        candidates, rescored, moved = offer_shift(config, seeds, candidates, rescored, choices)
+        choices = [choose_among(config, *seed_candidates, by_dt)
+                   for seed_candidates, by_dt in zip(candidates, rescored, strict=True)]
+    return confirm(config, seeds, candidates, rescored, moved) if config.confirms_choice else choices
 
 
 def best_ever_choice(best_params, best_fitness) -> Choice:
     """``final_choice: best_ever``: the best of the restarts' best networks (the first wins a tie)."""
     k = int(np.argmax(np.asarray(best_fitness, np.float64)))
-    nan = [np.nan]
     table = pd.DataFrame({"candidate": ["best_ever"], "train_fitness": [float(best_fitness[k])],
-                          "rescore_utility": nan, "rescore_fine_dt": nan, "rescore_finest_dt": nan,
-                          "rescore_score": nan, "chosen": [True]})
+                          **{column: [np.nan] for column in SELECTION_COLUMNS[2:-1]}, "chosen": [True]})
     return Choice(np.asarray(best_params[k], np.float32), float(best_fitness[k]), table)
 
 
 def choose_among(config: Config, names: list[str], params: np.ndarray, scores: np.ndarray,
-                 rescored: np.ndarray) -> Choice:
+                 rescored: np.ndarray, confirmed: tuple[list[int], np.ndarray] | None = None) -> Choice:
     """The final choice among the candidates ``names`` / ``params`` (training scores ``scores``) from
-    their re-scores ``(K, len(choice_factors(config)))``."""
-    utilities, fine, finest, score = choice_scores(config, rescored)
-    chosen = first_best(score)  # the best-ever network (listed first) wins a tie
-    table = pd.DataFrame({"candidate": names, "train_fitness": scores, "rescore_utility": utilities,
-                          "rescore_fine_dt": fine, "rescore_finest_dt": finest, "rescore_score": score,
+    their re-scores ``(K, len(choice_factors(config)))``; with ``confirmed`` = (the finalists' indices
+    in candidate order, their re-scores on the confirming tissues), the best finalist there."""
+    columns = choice_scores(config, rescored)
+    chosen = first_best(columns[-1])  # the best-ever network (listed first) wins a tie
+    again = np.full((4, len(names)), np.nan)
+    if confirmed is not None:
+        finalists, by_dt = confirmed
+        again[:, finalists] = choice_scores(config, by_dt)
+        chosen = finalists[first_best(again[-1, finalists])]  # the earliest finalist wins a tie
+    table = pd.DataFrame({"candidate": names, "train_fitness": scores,
+                          **dict(zip(SELECTION_COLUMNS[2:-1], (*columns, *again), strict=True)),
                           "chosen": np.arange(len(names)) == chosen})
     return Choice(params[chosen], float(scores[chosen]), table)
 
@@ -256,8 +274,9 @@ def shift_grid(network, params: np.ndarray, shifts: int, step: float) -> tuple[n
 
 
 def offer_shift(config: Config, seeds: list[int], candidates: list[tuple], rescored: list[np.ndarray],
-                choices: list[Choice]) -> list[Choice]:
-    """Each seed's final choice with its winner moved along sbar offered as one more candidate.
+                choices: list[Choice]) -> tuple[list[tuple], list[np.ndarray], list[bool]]:
+    """Each seed's candidates and re-scores with the winner of its choice moved along sbar as one more,
+    last, candidate, and whether one was offered (f itself may be its best move).
 
     The winner f and f(sbar - d) for d = -K ... K ``choice_shift_step`` (K = ``choice_shifts``,
     ``shift_grid``) are scored by the final choice's own rule at dt and dt / 4 (``rule_score``: a move
@@ -278,16 +297,44 @@ def offer_shift(config: Config, seeds: list[int], candidates: list[tuple], resco
                            replicates=evo.choice_shift_replicates)
     best = [first_best(rule_score(config, by_candidate)) for by_candidate in scored]
     moved = [i for i, k in enumerate(best) if k > 0]
+    candidates, rescored = list(candidates), list(rescored)
     if not moved:
-        return choices
+        return candidates, rescored, [False] * len(seeds)
     again = rescore_seeds(config, [grids[i][1][best[i]][None] for i in moved], [seeds[i] for i in moved], factors)
-    out = list(choices)
     for i, by_dt in zip(moved, again, strict=True):
         names, params, scores = candidates[i]
         table = choices[i].table
         winner = str(table["candidate"][table["chosen"]].iloc[0])
         ds, grid = grids[i]
-        out[i] = choose_among(config, [*names, f"shift_{ds[best[i]]:+.6g}_{winner}"],
-                              np.concatenate([params, grid[best[i]][None]]), np.append(scores, np.nan),
-                              np.concatenate([np.asarray(rescored[i]), by_dt]))
-    return out
+        candidates[i] = ([*names, f"shift_{ds[best[i]]:+.6g}_{winner}"], np.concatenate([params, grid[best[i]][None]]),
+                         np.append(scores, np.nan))
+        rescored[i] = np.concatenate([np.asarray(rescored[i]), by_dt])
+    return candidates, rescored, [i in moved for i in range(len(seeds))]
+
+
+def finalists(score: np.ndarray, n: int, move: bool = False) -> list[int]:
+    """The indices, in candidate order, of the ``n`` best candidates by the final choice's ``score``
+    (the first of a tie; an invalid network's NaN last) and, with ``move``, of the last candidate (the
+    winner moved along sbar, ``offer_shift``)."""
+    score = np.asarray(score, np.float64)
+    best = np.argsort(-np.where(np.isnan(score), -np.inf, score), kind="stable")[:n]
+    return sorted({int(i) for i in best} | ({len(score) - 1} if move else set()))
+
+
+def confirm(config: Config, seeds: list[int], candidates: list[tuple], rescored: list[np.ndarray],
+            moved: list[bool]) -> list[Choice]:
+    """Each seed's final choice made again among its finalists (``finalists``: the
+    ``choice_confirm`` best by the choice's score and the move along sbar where one was offered),
+    on ``choice_confirm_replicates`` tissues of their own (key stream ``streams.CONFIRM``) at the
+    choice's time steps, by the choice's own rule; the other candidates keep their first scores
+    and cannot win. The first choice ranks a dozen candidates on one set of tissues, so its winner
+    is, more often than not, one whose U there was sampled high or spread sampled small; the
+    finalists' scores on other tissues carry no such luck (docs/findings/time-step.md)."""
+    evo = config.evolution
+    picks = [finalists(rule_score(config, by_dt), evo.choice_confirm, move)
+             for by_dt, move in zip(rescored, moved, strict=True)]
+    again = rescore_seeds(config, [params[pick] for (_, params, _), pick in zip(candidates, picks, strict=True)],
+                          seeds, choice_factors(config), stream=streams.CONFIRM,
+                          replicates=evo.choice_confirm_replicates)
+    return [choose_among(config, *seed_candidates, by_dt, (pick, confirmed))
+            for seed_candidates, by_dt, pick, confirmed in zip(candidates, rescored, picks, again, strict=True)]
