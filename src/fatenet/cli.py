@@ -104,13 +104,15 @@ def _info(args: argparse.Namespace) -> int:
     columns = ["train_fitness", "rescore_utility", *artifacts.RESCORE_DT_COLUMNS, "rescore_score"]
     if any(_number(row.get("confirm_score")) != "-" for row in selection):  # the choice made again (choice_confirm)
         columns.append("confirm_score")
+    width = max([24, *(len(row["candidate"]) for row in selection)])  # a moved f's name runs longer
     if selection:
         labels = "".join(f" {artifacts.dt_label(k):>7}" for k in artifacts.RESCORE_DT_COLUMNS.values())
         confirmed = f" {'again':>8}" if "confirm_score" in columns else ""
-        print(f"  final candidates (* chosen): {'training':>9} {'U at dt':>8}{labels} {'score':>8}{confirmed}")
+        title = "final candidates (* chosen):".ljust(width + 3)
+        print(f"  {title} {'training':>8} {'U at dt':>8}{labels} {'score':>8}{confirmed}")
     for row in selection:
         mark = "*" if row.get("chosen") else " "
-        print(f"   {mark} {row['candidate']:<24} " + " ".join(f"{_number(row.get(k)):>8}" for k in columns))
+        print(f"   {mark} {row['candidate']:<{width}} " + " ".join(f"{_number(row.get(k)):>8}" for k in columns))
     metrics_path = folder / artifacts.METRICS
     if metrics_path.is_file():
         metrics = pd.read_parquet(metrics_path).set_index("network")
