@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fatenet.dynamics import apply_threshold, run_multiple_replicates, simulate
-from fatenet.fitness import compiled_population_fitness
+from fatenet.dynamics import apply_threshold, euler_maruyama_step, run_multiple_replicates, simulate
+from fatenet.fitness import compiled_population_fitness, mirrored_pairs
 from fatenet.neural_network import PiecewiseLinear, RegulatoryNetwork, get_regulatory_function
 from fatenet.problem import Problem
 from fatenet.strategies.ask_tell import make_strategy
@@ -132,3 +132,70 @@ def test_substeps_drive_the_coarse_step_by_the_sum_of_the_fine_noise():
     np.testing.assert_allclose(coarse, fine, atol=2e-6)
     other = simulate(coarse_problem, still, key)  # the stream's own coarse steps
     assert float(jnp.max(jnp.abs(other - fine))) > 1e-3
+
+
+@pytest.mark.parametrize("boundary", ["open", "periodic"])
+def test_the_mirror_image_of_a_step_is_one_less_the_step_of_the_mirrored_f(boundary):
+    """One Euler-Maruyama step from 1 - s driven by -xi under f is 1 - the step from s driven by xi
+    under f's mirror image -f(1 - sbar) (clipped to [0, 1] both): why mirrored pairs cost nothing."""
+    model = PiecewiseLinear(n_knots=17, max_rate=1.0)
+    flat = 2.0 * model.init_flat(jax.random.PRNGKey(3))
+    problem = Problem.create(model, n_cells=7, boundary=boundary, dt=0.05, noise_strength=0.3)
+    s = jax.random.uniform(jax.random.PRNGKey(4), (7, 50))  # cells first, as the integrator holds them
+    xi = jax.random.normal(jax.random.PRNGKey(5), (7, 50))
+    mirror = model.mirrored(flat)
+    f = lambda sbar, _=None: model.apply_flat(flat, sbar)  # noqa: E731
+    image = lambda sbar, _=None: model.apply_flat(mirror, sbar)  # noqa: E731
+    mirrored_step = euler_maruyama_step(problem, 1.0 - s, -xi, f, 0)
+    np.testing.assert_allclose(mirrored_step, 1.0 - euler_maruyama_step(problem, s, xi, image, 0), atol=1e-6)
+    assert float(jnp.mean((mirrored_step == 0.0) | (mirrored_step == 1.0))) > 0.05  # the clip acted
+    # a fixed end is pinned to 0, not to 1 - 0: there the model is not the same under s -> 1 - s
+    fixed = problem.replace(boundary="fixed")
+    assert not np.allclose(euler_maruyama_step(fixed, 1.0 - s, -xi, f, 0),
+                           1.0 - euler_maruyama_step(fixed, s, xi, image, 0), atol=1e-3)
+
+
+def test_antithetic_fitness_equals_its_direct_computation_on_mirrored_pairs():
+    """evolution.antithetic: U of the first half of the tissues simulated with f and the second half
+    1 - the same tissues simulated with f's mirror image, at each fitness time step, computed here
+    directly; an f that is its own mirror image gives every pattern and its complement equally often."""
+    cfg = tiny_config(simulation={"t_final": 2.0, "n_replicates": 32, "noise_strength": 0.2},
+                      network={"architecture": "piecewise_linear", "n_knots": 5},
+                      evolution={"fitness": "hard", "fitness_dt_factors": [1, 4], "antithetic": True})
+    assert cfg.mirrors_tissues
+    problem, model = Problem.from_config(cfg), PiecewiseLinear(n_knots=5)
+    assert problem.antithetic and not Problem.from_config(cfg.replace({"evolution.antithetic": False})).antithetic
+    pop = model.init_population(jax.random.PRNGKey(0), 4) * 3.0
+    keys = jax.random.split(jax.random.PRNGKey(1), 4)
+    paired = compiled_population_fitness(problem, pop, keys)
+    for i in range(4):
+        direct = []
+        for k in (1, 4):
+            step = problem.refined(k) if k > 1 else problem
+            own = simulate(step, pop[i], keys[i], 16, substeps=4 // k)
+            image = simulate(step, model.mirrored(pop[i]), keys[i], 16, substeps=4 // k)
+            direct.append(compute_hard_utility(apply_threshold(jnp.concatenate([own, 1.0 - image]))))
+        worst = min(direct, key=lambda parts: float(parts[0]))
+        np.testing.assert_allclose([paired.fitness[i], paired.s_pat[i], paired.s_rep[i]], worst, atol=1e-6)
+    odd = jnp.array([-1.0, -0.5, 0.0, 0.5, 1.0]) * 3.0
+    finals = mirrored_pairs(problem, odd, keys[0])
+    for final in finals:
+        np.testing.assert_array_equal(apply_threshold(final[16:]), 1 - apply_threshold(final[:16]))
+    assert len({tuple(p) for p in np.asarray(apply_threshold(finals[0]))}) > 2  # not one pattern and its complement
+
+
+def test_antithetic_acts_only_where_the_model_is_the_same_under_mirroring():
+    from fatenet.config import ConfigError
+
+    base = {"network": {"architecture": "piecewise_linear", "n_knots": 5}, "evolution": {"antithetic": True}}
+    assert tiny_config(**base).mirrors_tissues
+    for section, settings in [("simulation", {"initial_condition": "half_normal"}),
+                              ("simulation", {"ic_mean": 0.4}), ("simulation", {"boundary": "fixed"}),
+                              ("simulation", {"coupling_weights": "sender"}), ("network", {"architecture": "mlp"}),
+                              ("fates", {"thresholds": [0.4]}), ("fates", {"learn_thresholds": True})]:
+        data = {**base, section: {**base.get(section, {}), **settings}}
+        config = tiny_config(**data)
+        assert not config.mirrors_tissues and not Problem.from_config(config).antithetic, settings
+    with pytest.raises(ConfigError, match=r"simulation\.n_replicates = 9: must be even with evolution\.antithetic"):
+        tiny_config(simulation={"n_replicates": 9}, **base)
+    tiny_config(simulation={"n_replicates": 9}, network={"architecture": "mlp"}, evolution={"antithetic": True})

@@ -203,3 +203,32 @@ def test_small_tables_are_read_by_selects_with_the_values_of_a_gather(n_points):
     i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, scale - 1)
     gathered = table[i] + (x - i) * (table[i + 1] - table[i])
     assert jnp.array_equal(interpolate(table, sbar), gathered)
+
+
+def test_mirrored_is_minus_f_at_one_minus_sbar_by_hand():
+    from fatenet.neural_network import PiecewiseLinear
+
+    model = PiecewiseLinear(n_knots=5)  # knots at 0, 0.25, 0.5, 0.75, 1
+    values = jnp.array([1.0, 3.0, -1.0, 0.0, 2.0])
+    # by hand: the values reversed, 2 0 -1 3 1, and negated
+    np.testing.assert_array_equal(model.mirrored(values), [-2.0, 0.0, 1.0, -3.0, -1.0])
+    sbar = jnp.linspace(0.0, 1.0, 41)
+    np.testing.assert_allclose(model.apply_flat(model.mirrored(values), sbar), -model.apply_flat(values, 1.0 - sbar),
+                               atol=1e-6)
+    # an f equal to its mirror image (odd about sbar = 0.5) is its own mirror image
+    odd = jnp.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(model.mirrored(odd), odd)
+    # a bounded slope: the bounded f's knot values (0 2 2 0 -0.2) mirrored, which the bound leaves as they are
+    bounded = PiecewiseLinear(n_knots=5, max_slope=8.0)
+    mirrored = bounded.mirrored(jnp.array([0.0, 5.0, 5.0, -3.0, -3.2]))
+    np.testing.assert_allclose(mirrored, [0.2, 0.0, -2.0, -2.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(jnp.stack(bounded.knot_values(mirrored)), mirrored, atol=1e-6)
+    # f(s, sbar) on a 3 x 3 grid: -f(1 - s, 1 - sbar), the table reversed along both inputs and negated
+    grid = PiecewiseLinear(n_knots=3, inputs=("s", "sbar"))
+    table = jnp.arange(9.0)
+    np.testing.assert_array_equal(grid.mirrored(table), [-8.0, -7.0, -6.0, -5.0, -4.0, -3.0, -2.0, -1.0, 0.0])
+    s, sb = jnp.meshgrid(jnp.linspace(0, 1, 9), jnp.linspace(0, 1, 9))
+    np.testing.assert_allclose(grid.apply_flat(grid.mirrored(table), sb, s), -grid.apply_flat(table, 1 - sb, 1 - s),
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="learned thresholds"):
+        PiecewiseLinear(n_knots=5, learn_thresholds=True).mirrored(jnp.zeros(6))

@@ -450,6 +450,15 @@ class EvolutionConfig(_Section):
         the best by each ranking (keep_restarts counts them); it acts only with explore_generations > 0 and
         start_from pattern_classes (no start classes otherwise), like keep_restarts, so a study that sets its own
         search on top of config.yaml need not switch it off""")
+    antithetic: bool = setting(False, """the training fitness scores its simulation.n_replicates tissues as mirrored
+        pairs: half are the tissues themselves, half their mirror images (every initial state s0 taken to 1 - s0 and
+        every Brownian increment to its negative), simulated as 1 - the tissues of the mirrored f, -f(1 - sbar), so
+        the share of a pattern and of its complement are measured on the same paths (the balance of the row deciding
+        together between its two uniform patterns is seen on 64 tissues); it acts only where the model is the same
+        under s -> 1 - s (model cells, state_bounds clip, initial_condition uniform with ic_mean 0.5, boundary open
+        or periodic, coupling_weights mean, a piecewise_linear f, fates.thresholds [0.5] not learned, an evolution
+        strategy), like focus_uniform, so a study that sets another model on top of config.yaml need not switch it
+        off""")
 
     def _check(self) -> None:
         factors = self.fitness_dt_factors
@@ -582,6 +591,9 @@ class Config:
         if self.evolution.f_table_points and self.network.inputs != ("sbar",):
             fail("evolution.f_table_points", self.evolution.f_table_points,
                  "must be 0 with network.inputs [s, sbar] (the table is of f(sbar) alone)")
+        if self.mirrors_tissues and self.simulation.n_replicates % 2:
+            fail("simulation.n_replicates", self.simulation.n_replicates,
+                 "must be even with evolution.antithetic (the training tissues are scored in mirrored pairs)")
         # each strategy's check of the settings it reads, registered by the strategies
         STRATEGY_CHECKS[self.evolution.strategy](self)
 
@@ -630,6 +642,26 @@ class Config:
         evo, net = self.evolution, self.network
         return bool(evo.choice_shifts) and evo.final_choice != "best_ever" \
             and net.architecture == "piecewise_linear" and net.inputs == ("sbar",)
+
+    @property
+    def mirrors_tissues(self) -> bool:
+        """Whether the training fitness scores its tissues in mirrored pairs (``evolution.antithetic``): set, and a
+        model that is the same under s -> 1 - s (``mirror_symmetric``). Elsewhere the setting does not act."""
+        return self.evolution.antithetic and self.mirror_symmetric
+
+    @property
+    def mirror_symmetric(self) -> bool:
+        """Whether the tissue and its fates are the same under s -> 1 - s with f taken to -f(1 - sbar, 1 - s):
+        the cells model with states clipped to [0, 1], uniform initial states centred on 0.5, open or
+        periodic ends (a fixed end is pinned to 0), sbar the coupled cells' mean (``sender`` weights halve an
+        edge cell's input), a piecewise-linear f (whose mirror image is its knots' values reversed and negated:
+        ``PiecewiseLinear.mirrored``), the single fate threshold 0.5, not learned, and an evolution strategy
+        (the gradient trainer follows paths of its own)."""
+        sim, net, fates = self.simulation, self.network, self.fates
+        return (sim.model == "cells" and sim.state_bounds == "clip" and sim.initial_condition == "uniform"
+                and sim.ic_mean == 0.5 and sim.boundary in ("open", "periodic") and sim.coupling_weights == "mean"
+                and net.architecture == "piecewise_linear" and tuple(fates.thresholds) == (0.5,)
+                and not fates.learn_thresholds and self.evolution.strategy not in ("gradient", "none"))
 
     @property
     def confirms_choice(self) -> bool:

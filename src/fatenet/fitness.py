@@ -96,6 +96,32 @@ def check_fitness(problem: Problem) -> None:
                          "factors)")
 
 
+def _finals(problem: Problem, flat: jax.Array, key: jax.Array, n_replicates: int | None = None) -> list[jax.Array]:
+    """The final states of ``key``'s tissues at every fitness time step (``dynamics.simulate_time_steps``),
+    with f tabulated where ``problem.f_table_points`` asks (else the parameters themselves, which an
+    integrator may read: the fused kernel)."""
+    f = tabulated(problem.regulatory_function(flat), problem.f_table_points) if problem.f_table_points else flat
+    return simulate_time_steps(problem, f, key, None, n_replicates)
+
+
+def mirrored_pairs(problem: Problem, flat: jax.Array, key: jax.Array) -> list[jax.Array]:
+    """``problem.n_replicates`` final states at every fitness time step, as mirrored pairs: the first half
+    are ``key``'s tissues, the second half their mirror images, each tissue with its initial states
+    s0 -> 1 - s0 and its Brownian increments -> their negatives (``evolution.antithetic``).
+
+    Where the model is the same under s -> 1 - s (``Config.mirror_symmetric``), the mirror image of a
+    tissue under f is 1 - the same tissue under f's mirror image -f(1 - sbar)
+    (``PiecewiseLinear.mirrored``): clip(1 - s + f(1 - sbar) dt - noise xi) = 1 - clip(s - f(1 - sbar) dt +
+    noise xi), sbar being a mean. So the pairs are the same tissues simulated twice, once with each f,
+    at no extra cost. Each tissue is still drawn as the model draws it (the estimate of U is that of
+    as many tissues); a pattern and its complement are counted on the same paths, so a row
+    deciding together that leans to one of its two uniform patterns shows it on far fewer tissues."""
+    half = problem.n_replicates // 2
+    own = _finals(problem, flat, key, half)
+    images = _finals(problem, problem.network.mirrored(flat), key, half)
+    return [jnp.concatenate([a, 1.0 - b]) for a, b in zip(own, images, strict=True)]
+
+
 def individual_fitness(problem: Problem, flat: jax.Array, key: jax.Array) -> FitnessResult:
     """One individual's fitness from ``problem.n_replicates`` replicates driven by ``key``.
 
@@ -108,13 +134,11 @@ def individual_fitness(problem: Problem, flat: jax.Array, key: jax.Array) -> Fit
     dt. ``problem.dt_rule: extrapolated`` (two factors) scores the worse of U at the coarser step
     and the extrapolation of the two to dt -> 0 (``extrapolate_to_zero_dt``): below the worst
     whenever the finer step loses, by as much again, so the optimiser is pushed to an f whose U
-    holds as dt shrinks.
+    holds as dt shrinks. ``problem.antithetic`` scores the tissues as mirrored pairs (``mirrored_pairs``).
     """
     model = problem.network
     exact = problem.regulatory_function(flat)
-    # the parameters themselves where f is exact (an integrator may read them: the fused kernel)
-    finals = simulate_time_steps(problem, tabulated(exact, problem.f_table_points) if problem.f_table_points else flat,
-                                 key)
+    finals = (mirrored_pairs if problem.antithetic else _finals)(problem, flat, key)
     scores, valid = [], is_valid(flat, exact, jnp.zeros(()))
     for final in finals:
         scores.append(utility(model.fates(flat, final), problem.fitness, problem.bandwidth, model.n_fates))

@@ -376,6 +376,22 @@ class PiecewiseLinear(_FlatParameters):
         moved = interpolate(values, jnp.asarray(self.knots - d, jnp.float32))
         return jnp.concatenate([moved, flat[self.n_f_params:]]) if self.learn_thresholds else moved
 
+    def mirrored(self, flat: jax.Array) -> jax.Array:
+        """The flat vector of f's mirror image under s -> 1 - s, -f(1 - sbar) (with inputs [s, sbar],
+        -f(1 - s, 1 - sbar)): the knots' values reversed (along both inputs) and negated. The knots lie
+        evenly on [0, 1], so the mirror image of the piecewise-linear f is piecewise linear on them,
+        and ``output_scale`` and the clip at ``max_rate`` are odd: exact. With ``max_slope`` the
+        parameters are the knots' values themselves (their steps are within the bound already, so
+        the bound leaves them as they are, up to rounding). f only (no learned thresholds)."""
+        if self.learn_thresholds:
+            raise ValueError("the mirror image of an f with learned thresholds is not defined (fates.learn_thresholds)")
+        flat = jnp.asarray(flat, jnp.float32)
+        if self.inputs == ("sbar",):
+            values = self.knot_values(flat)
+            values = jnp.stack(values) if isinstance(values, list) else values
+            return -values[::-1]
+        return -flat.reshape(self.n_knots, self.n_knots)[::-1, ::-1].reshape(-1)
+
 
 LATERAL_INHIBITION_INIT_STD = 1.0
 """Random lateral_inhibition f: [h_s, h_g] the configured start plus i.i.d. N(0, 1) (the first

@@ -64,6 +64,7 @@ class Problem:
     dt_factors: tuple[int, ...]
     dt_rule: str
     f_table_points: int
+    antithetic: bool
     backend: str
     model: str
     nodes_per_cell: int
@@ -82,7 +83,8 @@ class Problem:
                boundary: str = "open", coupling: str = "nearest", coupling_weights: str = "mean",
                state_bounds: str = "clip", initial_condition: str = "uniform", fitness: str = "soft",
                dt_factors: tuple[int, ...] = (1,), dt_rule: str = "worst", f_table_points: int = 0,
-               backend: str = "xla", model: str = "cells", nodes_per_cell: int = 1, substeps: int = 1,
+               antithetic: bool = False, backend: str = "xla", model: str = "cells", nodes_per_cell: int = 1,
+               substeps: int = 1,
                production_noise: str = "multiplicative", flip: bool = True, max_diffusion: float = 0.0,
                dt: float = 0.01,
                noise_strength: float = 0.1, ic_mean: float = 0.5,
@@ -94,7 +96,8 @@ class Problem:
                    coupling=coupling, coupling_weights=coupling_weights, state_bounds=state_bounds,
                    initial_condition=initial_condition, fitness=fitness,
                    dt_factors=tuple(int(k) for k in dt_factors), dt_rule=dt_rule, f_table_points=int(f_table_points),
-                   backend=resolve_backend(backend), model=model, nodes_per_cell=int(nodes_per_cell),
+                   antithetic=bool(antithetic), backend=resolve_backend(backend), model=model,
+                   nodes_per_cell=int(nodes_per_cell),
                    substeps=int(substeps), production_noise=production_noise, flip=bool(flip),
                    max_diffusion=float(max_diffusion),
                    **{name: _f32(value) for name, value in zip(LEAVES, (dt, noise_strength, ic_mean, ic_spread,
@@ -159,7 +162,8 @@ def _from_config(config: Config) -> Problem:
                           coupling_weights=sim.coupling_weights, state_bounds=sim.state_bounds,
                           initial_condition=sim.initial_condition, fitness=evo.fitness,
                           dt_factors=evo.fitness_dt_factors, dt_rule=evo.fitness_dt_rule,
-                          f_table_points=evo.f_table_points, backend=sim.backend, model=sim.model,
+                          f_table_points=evo.f_table_points, antithetic=config.mirrors_tissues,
+                          backend=sim.backend, model=sim.model,
                           nodes_per_cell=layout.nodes_per_cell if layout else 1,
                           substeps=layout.substeps if layout else 1, production_noise=sim.production_noise,
                           flip=sim.flip, dt=sim.dt,
