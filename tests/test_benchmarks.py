@@ -147,3 +147,28 @@ def test_final_candidates_scores_every_candidate_of_a_shrunk_run_again(tmp_path)
     bad = subprocess.run([sys.executable, "benchmarks/final_candidates.py", "2", "0.1", "--set", "evolution.x"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "allowed is KEY=VALUE" in bad.stderr
+
+
+def test_mirrored_tissues_scores_a_run_both_ways_with_known_answers(tmp_path):
+    import numpy as np
+
+    from fatenet.io import save_params
+    from helpers import tiny_config
+
+    config = tiny_config(simulation={"n_replicates": 16, "t_final": 2.0}, network={"architecture": "piecewise_linear",
+                                                                                   "n_knots": 5, "max_rate": 1.0},
+                         evolution={"fitness": "hard"})
+    # f = +1 everywhere: every cell ends at 1, so every tissue is 1111111 and U = 0 both ways; its mirror
+    # image, f = -1, ends every cell at 0, which the pairs count as 1 - 0 = 1
+    save_params(tmp_path / "params.npz", np.full(5, 3.0, np.float32), {"config": config.to_dict(), "seed": 1})
+    result = subprocess.run([sys.executable, "benchmarks/mirrored_tissues.py", str(tmp_path / "params.npz"),
+                             "--moves", "0.25", "--keys", "4", "--tissues", "32"], cwd=REPO, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| f")]
+    assert rows[1:] == ["| f | 1.000, 0.000 | 0.0000, 0.0000 | 0.0000, 0.0000 |",
+                        "| f(sbar - 0.25) | 1.000, 0.000 | 0.0000, 0.0000 | 0.0000, 0.0000 |"]
+    save_params(tmp_path / "mlp.npz", np.zeros(97, np.float32), {"config": tiny_config().to_dict(), "seed": 1})
+    bad = subprocess.run([sys.executable, "benchmarks/mirrored_tissues.py", str(tmp_path / "mlp.npz")], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "not a piecewise-linear f of sbar" in bad.stderr
