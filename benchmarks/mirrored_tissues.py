@@ -55,9 +55,8 @@ def main() -> int:
     print("|---|---|---|---|")
     for name, flat in functions.items():
         ones = np.asarray(simulate_patterns(problems[False], jnp.asarray(flat), pattern_key, args.tissues)).mean(axis=1)
-        cells = []
+        cells, population = [], jnp.asarray(np.repeat(flat[None], args.keys, axis=0))
         for paired in (False, True):
-            population = jnp.asarray(np.repeat(flat[None], args.keys, axis=0))
             u = np.asarray(compiled_population_fitness(problems[paired], population, keys).fitness, np.float64)
             cells.append(f"{u.mean():.4f}, {u.std(ddof=1):.4f}")
         print(f"| {name} | {np.mean(ones == 1):.3f}, {np.mean(ones == 0):.3f} | {cells[0]} | {cells[1]} |")

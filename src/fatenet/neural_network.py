@@ -363,6 +363,11 @@ class PiecewiseLinear(_FlatParameters):
     def unflatten_f(self, flat: jax.Array) -> jax.Array:
         return jnp.asarray(flat)
 
+    def _knot_array(self, params: jax.Array) -> jax.Array:
+        """``knot_values`` as one array (n_knots,) (with ``max_slope`` they come as a list)."""
+        values = self.knot_values(params)
+        return jnp.stack(values) if isinstance(values, list) else values
+
     def shifted(self, flat: jax.Array, d: float) -> jax.Array:
         """The flat vector of f moved along sbar by ``d``, f(sbar - d): its knot values read off f at
         the knots less d (``interpolate``: the end values held beyond the ends), learned thresholds
@@ -371,9 +376,7 @@ class PiecewiseLinear(_FlatParameters):
         if self.inputs != ("sbar",):
             raise ValueError("only an f of [sbar] can be moved along sbar (network.inputs [sbar])")
         flat = jnp.asarray(flat, jnp.float32)
-        values = self.knot_values(self._f_part(flat))
-        values = jnp.stack(values) if isinstance(values, list) else values
-        moved = interpolate(values, jnp.asarray(self.knots - d, jnp.float32))
+        moved = interpolate(self._knot_array(self._f_part(flat)), jnp.asarray(self.knots - d, jnp.float32))
         return jnp.concatenate([moved, flat[self.n_f_params:]]) if self.learn_thresholds else moved
 
     def mirrored(self, flat: jax.Array) -> jax.Array:
@@ -387,9 +390,7 @@ class PiecewiseLinear(_FlatParameters):
             raise ValueError("the mirror image of an f with learned thresholds is not defined (fates.learn_thresholds)")
         flat = jnp.asarray(flat, jnp.float32)
         if self.inputs == ("sbar",):
-            values = self.knot_values(flat)
-            values = jnp.stack(values) if isinstance(values, list) else values
-            return -values[::-1]
+            return -self._knot_array(flat)[::-1]
         return -flat.reshape(self.n_knots, self.n_knots)[::-1, ::-1].reshape(-1)
 
 
