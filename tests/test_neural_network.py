@@ -232,3 +232,19 @@ def test_mirrored_is_minus_f_at_one_minus_sbar_by_hand():
                                atol=1e-5)
     with pytest.raises(ValueError, match="learned thresholds"):
         PiecewiseLinear(n_knots=5, learn_thresholds=True).mirrored(jnp.zeros(6))
+
+
+def test_row_switch_by_hand():
+    from fatenet.neural_network import ROW_SWITCH, PiecewiseLinear
+
+    assert ROW_SWITCH == {"middle": 0.3, "rise": 0.8}
+    # 11 knots at 0, 0.1, ..., 1: -1 below 1/2 (0 ... 0.4), 0.3 from 1/2 up to 0.8 (0.5, 0.6, 0.7), 1 from 0.8 on
+    model = PiecewiseLinear(n_knots=11)
+    np.testing.assert_allclose(model.row_switch(), [-1] * 5 + [0.3] * 3 + [1] * 3, atol=1e-7)
+    # f itself: max_rate 2 and output_scale 4 give parameters of a half, and f = -2, 0.6, 2
+    scaled = PiecewiseLinear(n_knots=11, max_rate=2.0, output_scale=4.0)
+    np.testing.assert_allclose(scaled.row_switch(), [-0.5] * 5 + [0.15] * 3 + [0.5] * 3, atol=1e-7)
+    np.testing.assert_allclose(scaled.apply_flat(scaled.row_switch(), jnp.array([0.2, 0.45, 0.65, 0.9])),
+                               [-2.0, -0.7, 0.6, 2.0], atol=1e-6)  # 0.45: halfway from -2 to 0.6
+    with pytest.raises(ValueError, match=r"network\.inputs \[sbar\]"):
+        PiecewiseLinear(n_knots=3, inputs=("s", "sbar")).row_switch()

@@ -59,3 +59,34 @@ def test_restart_populations_start_from_the_screened_elites():
         assert starts[k] == name
         assert np.array_equal(np.asarray(population)[0], candidates[members[k // len(archive)]])
         assert population.shape == (4, 5)
+
+
+def test_row_start_puts_the_row_switch_last_in_each_seeds_screen_and_acts_only_where_it_can():
+    from fatenet.neural_network import make_network
+    from fatenet.screening import seeds_screened
+    from fatenet.training import run_key
+
+    evolution = {"restarts": 2, "initial_screen": 4, "population_size": 4, "start_from": "pattern_classes"}
+    plain = tiny_config(network={"architecture": "piecewise_linear", "n_knots": 5}, evolution=evolution)
+    row = plain.replace({"evolution.row_start": True})
+    assert row.starts_row and not plain.starts_row
+    model = make_network(row.network)
+    keys = [[run_key(seed, k) for k in range(2)] for seed in (3, 4)]  # two seeds, 2 x 4 networks each
+    drawn, drawn_keys = seeds_screened(plain, model, keys)
+    offered, offered_keys = seeds_screened(row, model, keys)
+    assert np.array_equal(drawn_keys, offered_keys) and drawn.shape == offered.shape == (16, 5)
+    lasts = [7, 15]
+    others = [i for i in range(16) if i not in lasts]
+    assert np.array_equal(np.asarray(offered)[others], np.asarray(drawn)[others])
+    np.testing.assert_array_equal(np.asarray(offered)[lasts], np.float32([[-1, -1, 0.3, 0.3, 1]] * 2))  # knots 0 ... 1 by 1/4
+    # learned thresholds: f is the switch, the threshold as drawn
+    learned = row.replace({"fates.learn_thresholds": True})
+    model = make_network(learned.network, learned.fates)
+    drawn, _ = seeds_screened(learned.replace({"evolution.row_start": False}), model, keys)
+    offered, _ = seeds_screened(learned, model, keys)
+    np.testing.assert_array_equal(np.asarray(offered)[lasts, :5], np.float32([[-1, -1, 0.3, 0.3, 1]] * 2))
+    np.testing.assert_array_equal(np.asarray(offered)[lasts, 5:], np.asarray(drawn)[lasts, 5:])
+    # where it does not act: other starts, an f of [s, sbar], another architecture
+    for change in ({"evolution.start_from": "fittest"}, {"network.inputs": ["s", "sbar"]},
+                   {"network.architecture": "mlp"}):
+        assert not row.replace(change).starts_row, change

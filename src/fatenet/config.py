@@ -459,6 +459,12 @@ class EvolutionConfig(_Section):
         or periodic, coupling_weights mean, a piecewise_linear f, fates.thresholds [0.5] not learned, an evolution
         strategy), like focus_uniform, so a study that sets another model on top of config.yaml need not switch it
         off""")
+    row_start: bool = setting(False, """the screen's last network is the row switch (PiecewiseLinear.row_switch: f
+        falls fast below sbar 1/2 and rises slowly just above it, the row deciding together's form) in place of a
+        random one, scored with the rest, so where it makes the best uniform pattern a restart starts from it and,
+        with focus_uniform, trains on to the end; it acts only with start_from pattern_classes, a piecewise_linear
+        f of [sbar] and the cells model, like focus_uniform, so a study that sets another model on top of
+        config.yaml need not switch it off""")
 
     def _check(self) -> None:
         factors = self.fitness_dt_factors
@@ -648,6 +654,16 @@ class Config:
         """Whether the training fitness scores its tissues in mirrored pairs (``evolution.antithetic``): set, and a
         model that is the same under s -> 1 - s (``mirror_symmetric``). Elsewhere the setting does not act."""
         return self.evolution.antithetic and self.mirror_symmetric
+
+    @property
+    def starts_row(self) -> bool:
+        """Whether the screen offers the row switch (``evolution.row_start``): set, restarts from pattern
+        classes (after a screen), the cells model and a piecewise_linear f of [sbar]. Elsewhere the setting
+        does not act."""
+        evo, net = self.evolution, self.network
+        return (evo.row_start and evo.start_from == "pattern_classes"
+                and self.simulation.model == "cells" and net.architecture == "piecewise_linear"
+                and net.inputs == ("sbar",))
 
     @property
     def mirror_symmetric(self) -> bool:

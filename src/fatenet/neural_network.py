@@ -303,6 +303,11 @@ def interpolate_2d(table: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
 INIT_KNOT_STD = 1.0
 """Random piecewise-linear f: i.i.d. N(0, 1) values at the knots (|f| ~ 1, as the MLP starts)."""
 
+ROW_SWITCH = {"middle": 0.3, "rise": 0.8}
+"""The row switch's shape (``PiecewiseLinear.row_switch``): f in units of max_rate is -1 below sbar 1/2,
+``middle`` from 1/2 up to ``rise``, +1 beyond. On the default chain (7 cells, open, noise 0.05 and 0.1)
+it makes the row deciding together, U 0.82-0.84 at dt, dt / 4 and dt / 16 (docs/findings/time-step.md)."""
+
 
 @jax.tree_util.register_static
 @dataclass(frozen=True, init=False)
@@ -392,6 +397,19 @@ class PiecewiseLinear(_FlatParameters):
         if self.inputs == ("sbar",):
             return -self._knot_array(flat)[::-1]
         return -flat.reshape(self.n_knots, self.n_knots)[::-1, ::-1].reshape(-1)
+
+    def row_switch(self) -> jax.Array:
+        """The flat vector of the row switch (``ROW_SWITCH``): f = -max_rate where sbar is below 1/2,
+        ``ROW_SWITCH["middle"]`` max_rate from 1/2 up to ``ROW_SWITCH["rise"]``, +max_rate beyond, at the
+        knots (in the parameters' units: divided by ``output_scale``; max_rate 0, no clip, counts as 1).
+        A cell whose neighbours fall below the middle falls fast and one above it rises slowly, so a
+        falling region takes its neighbours with it and the tissue ends in one of the two uniform
+        patterns, the row deciding together (docs/findings/time-step.md). f of [sbar] only."""
+        if self.inputs != ("sbar",):
+            raise ValueError("the row switch is an f of [sbar] (network.inputs [sbar])")
+        x, rate = self.knots, (self.max_rate or 1.0) / self.output_scale
+        values = np.where(x < 0.5, -1.0, np.where(x < ROW_SWITCH["rise"], ROW_SWITCH["middle"], 1.0)) * rate
+        return jnp.asarray(values, jnp.float32)
 
 
 LATERAL_INHIBITION_INIT_STD = 1.0

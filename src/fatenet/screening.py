@@ -17,6 +17,10 @@ they are the same whichever way they are used). Two ways to use them
   classes are visited again from their next-best members). A collective pattern such as
   ``1001001`` that random networks rarely make well still gets its own restart.
 
+With ``evolution.row_start`` (``Config.starts_row``) each seed's last screened network is the row
+switch (``PiecewiseLinear.row_switch``), the form of the row deciding together, in place of a random
+one: where it makes the best network of a uniform pattern, a uniform restart starts from it.
+
 Every screened network is scored on ``simulation.n_replicates`` tissues at dt (the training
 fitness ``evolution.fitness``; the time-step factors are left to training) from
 ``split(fold_in(sub, streams.SCREEN), M)``, where ``sub`` is the restart's initialisation key.
@@ -114,14 +118,26 @@ def restart_populations(config: Config, run_keys: list[jax.Array]) -> tuple[list
     return seeds_restart_populations(config, [run_keys])[0]
 
 
+def seeds_screened(config: Config, model: Network, run_keys: list[list[jax.Array]]) -> tuple[jax.Array, jax.Array]:
+    """``(candidates, keys)`` of several seeds' screens, seed after seed and restart after restart
+    (``screened_candidates``), each seed's last network the row switch where ``Config.starts_row`` (its f;
+    learned thresholds as drawn)."""
+    pairs = [screened_candidates(model, key, config.evolution.initial_screen) for keys in run_keys for key in keys]
+    candidates = jnp.concatenate([c for c, _ in pairs])
+    if config.starts_row:
+        lasts = np.cumsum([len(keys) * config.evolution.initial_screen for keys in run_keys]) - 1
+        row = jnp.asarray(model.row_switch(), candidates.dtype)
+        candidates = candidates.at[lasts, :len(row)].set(jnp.broadcast_to(row, (len(lasts), len(row))))
+    return candidates, jnp.concatenate([k for _, k in pairs])
+
+
 def seeds_restart_populations(config: Config, run_keys: list[list[jax.Array]]) -> list[tuple[list, list[str]]]:
     """``restart_populations`` of several seeds (``run_keys``: each seed's restarts' run keys), their
     candidates screened together; each seed's archive is its own."""
     problem = Problem.from_config(config)
     evo = config.evolution
-    pairs = [screened_candidates(problem.network, key, evo.initial_screen) for keys in run_keys for key in keys]
-    candidates = jnp.concatenate([c for c, _ in pairs])
-    fitness, classes = screen(problem, candidates, jnp.concatenate([k for _, k in pairs]))
+    candidates, keys = seeds_screened(config, problem.network, run_keys)
+    fitness, classes = screen(problem, candidates, keys)
     out, first = [], 0
     for keys in run_keys:
         end = first + len(keys) * evo.initial_screen
