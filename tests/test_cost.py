@@ -21,22 +21,22 @@ def test_the_default_runs_batches_and_cell_steps_by_hand():
     batches = cost.training_batches(config)
     assert batches["restarts x population x replicates x cells"] == 16 * 12 * 64 * 7
     assert batches["initial_screen x replicates x cells"] == 512 * 64 * 7  # a compiled chunk: 512 of the 16 x 256
-    assert batches["candidates x rescore_replicates x cells"] == (4 * 2 + 4) * 2000 * 7  # 4 kept: best, mean
+    assert batches["candidates x rescore_replicates x cells"] == (4 * 2 + 4 + 1) * 2000 * 7  # 4 kept: best, mean; 4 last; the focus's best
     assert batches["restarts x focus_replicates x cells"] == 2 * 16 * 1000 * 7
     assert batches["shifts x choice_shift_replicates x cells"] == 21 * 2000 * 7  # f and its moves -10 ... +10
-    assert batches["finalists x choice_confirm_replicates x cells"] == (3 + 1) * 8000 * 7  # the 3 best and the move
+    assert batches["finalists x choice_confirm_replicates x cells"] == (3 + 1) * 7000 * 7  # the 3 best and the move
     assert batches["restarts x n_params^2 (CMA-ES covariance)"] == 3 * 16 * 17**2
     per_tissue = 7 * 2000
     generations = 20 * 16 * 1 + 30 * 4 * (1 + 4)  # exploration at dt, then 4 restarts at dt and dt / 4
     shifts = 21 * 2000 * (1 + 4) + 2000 * 21  # 21 networks at dt and dt / 4, then the best move at 3 steps
-    confirm = 4 * 8000 * 21  # the finalists on their own tissues at dt, dt / 4 and dt / 16
-    expected = (generations * 12 * 64 + 16 * 256 * 64 + 2 * 16 * 1000 * 21 + 12 * 2000 * 21 + shifts + confirm) \
+    confirm = 4 * 7000 * 21  # the finalists on their own tissues at dt, dt / 4 and dt / 16
+    expected = (generations * 12 * 64 + 16 * 256 * 64 + 2 * 16 * 1000 * 21 + 13 * 2000 * 21 + shifts + confirm) \
         * per_tissue
     assert cost.training_cell_steps(config) == expected
     assert cost.evaluation_batches(config)["n_steps x cells (kymograph)"] == 2001 * 4 * 7
     estimate = cost.estimate(config, rate={"mlp": 1e8, "piecewise_linear": 1e9})
     assert estimate.train_s == pytest.approx(cost.STARTUP_S["train"] + expected / 1e9)
-    # 294000 states; the finalists 224000, the screen 229376
+    # 294000 states; the finalists 196000, the screen 229376
     assert estimate.train_driver == "shifts x choice_shift_replicates x cells"
     assert estimate.train_mb == pytest.approx(cost.BASE_MB["train"] + 21 * 2000 * 7 * cost.STATE_BYTES / 2**20)
     mem_mb, minutes = estimate.request("train")

@@ -90,3 +90,19 @@ def test_row_start_puts_the_row_switch_last_in_each_seeds_screen_and_acts_only_w
     for change in ({"evolution.start_from": "fittest"}, {"network.inputs": ["s", "sbar"]},
                    {"network.architecture": "mlp"}):
         assert not row.replace(change).starts_row, change
+
+
+def test_the_row_switch_makes_the_row_deciding_together_on_the_default_chain():
+    from fatenet.config import Config
+    from fatenet.dynamics import simulate
+    from fatenet.problem import Problem
+
+    config = Config.from_dict({"simulation": {"n_cells": 7, "n_replicates": 400, "noise_strength": 0.05,
+                                              "boundary": "open"},
+                               "network": {"architecture": "piecewise_linear", "n_knots": 17, "max_rate": 1.0}})
+    problem = Problem.from_config(config)
+    row = problem.network.row_switch()
+    fates = np.asarray(problem.network.fates(row, simulate(problem, row, jax.random.key(0))))
+    ones = fates.sum(axis=1)
+    assert np.all((ones == 0) | (ones == 7))  # every tissue ends with one fate in every cell
+    assert 0.25 < np.mean(ones == 7) < 0.75  # and both fates come, tissue by tissue

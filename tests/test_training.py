@@ -264,8 +264,9 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
     first = int(np.argmax(np.maximum(of_best[:, 0], of_mean[:, 0])))
     worst = np.maximum(of_best.min(axis=1), of_mean.min(axis=1))
     order = [int(k) for k in np.argsort(-worst, kind="stable") if k != first]
-    [(state, kept)] = focus(cfg, [3], [explored], mean)
+    [(state, kept, (elites, elite_params))] = focus(cfg, [3], [explored], mean)
     assert kept.tolist() == [first, order[0]]
+    assert elites.size == 0 and elite_params.shape == (0, cfg.network.n_params)  # focus_candidates 0
     np.testing.assert_array_equal(np.asarray(state.best_params), best[kept])
     assert np.all(np.asarray(state.best_fitness) == -np.inf)
     if focus_replicates:  # the replicates argument is the config's count, and another count gives other scores
@@ -282,7 +283,7 @@ def test_exploration_keeps_the_restarts_that_rescore_best(focus_replicates):
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_at", [3, 5])  # checkpoints at generation 2 (before the focus) and 4 (after)
 def test_two_phase_training_resumes_byte_identical(tmp_path, stop_at):
-    cfg = explore_config(log_every=1)
+    cfg = explore_config(log_every=1, focus_candidates=1)  # the focus's best network is kept in the checkpoint
     reference = train(cfg, 5, progress=False)
 
     class Stop(Exception):
@@ -305,6 +306,8 @@ def test_two_phase_training_resumes_byte_identical(tmp_path, stop_at):
     assert resumed.params.tobytes() == reference.params.tobytes()
     pd.testing.assert_frame_equal(resumed.history, reference.history, check_exact=True)
     pd.testing.assert_frame_equal(resumed.restarts, reference.restarts, check_exact=True)
+    pd.testing.assert_frame_equal(resumed.selection, reference.selection, check_exact=True)
+    assert any(name.startswith("focus_") for name in reference.selection["candidate"])
 
 
 def test_the_focus_keeps_the_best_of_each_ranking_then_the_uniform_restarts_by_hand():
@@ -326,3 +329,33 @@ def test_focus_uniform_acts_only_on_an_exploration_from_pattern_classes():
     assert explore_config(focus_uniform=True, explore_generations=0).evolution.focus_uniform
     assert explore_config(focus_uniform=True).evolution.focus_uniform
     assert kept_restarts([np.array([2, 0, 1, 3])], 3, uniform_restarts([])) == [2, 0, 1]
+
+
+@pytest.mark.slow
+def test_the_focus_best_networks_by_the_final_choices_score_join_the_final_candidates():
+    from fatenet import streams
+    from fatenet.selection import rescore, time_step_score
+    from fatenet.training import focus, focus_names, make_generation_step, start_populations
+
+    cfg = explore_config(focus_candidates=2, final_choice="flat", choice_tolerance=0.01, choice_penalty=3.0)
+    [(populations, _)] = start_populations(cfg, [3])
+    init, step, mean, *_ = make_generation_step(cfg, explore=True)
+    explored = jax.device_get(step(init([3], populations=[populations]), 2)[0])
+    networks = np.concatenate([np.asarray(explored.best_params), np.asarray(mean(explored))])  # 3 best, 3 means
+    on = cfg.replace({"evolution.rescore_replicates": 40})
+    by_dt = rescore(on, networks, 3, (1, 4, 16), stream=streams.FOCUS).T
+    # the final choice's own score: the worst of the three less 3 x how far they spread beyond 0.01
+    spread = by_dt.max(axis=0) - by_dt.min(axis=0)
+    score = by_dt.min(axis=0) - 3.0 * np.maximum(spread - 0.01, 0.0)
+    np.testing.assert_allclose(time_step_score("flat", by_dt, 0.01, 3.0), score)
+    [(_, _, (elites, elite_params))] = focus(cfg, [3], [explored], mean)
+    assert elites.tolist() == np.argsort(-score, kind="stable")[:2].tolist()
+    np.testing.assert_array_equal(elite_params, networks[elites])
+    assert focus_names([0, 2, 3, 5], 3) == ["focus_0_best_ever", "focus_2_best_ever", "focus_0_mean", "focus_2_mean"]
+    result = train(cfg, 3, progress=False)
+    names = result.selection["candidate"].tolist()
+    assert [n for n in names if n.startswith("focus_")] == focus_names(elites, 3)  # listed last, no training score
+    assert result.selection["train_fitness"][[n.startswith("focus_") for n in names]].isna().all()
+    # where it does not act: no time-step choice, or no exploration
+    assert not any(n.startswith("focus_") for n in
+                   train(cfg.replace({"evolution.final_choice": "rescored"}), 3, progress=False).selection["candidate"])

@@ -459,6 +459,11 @@ class EvolutionConfig(_Section):
         or periodic, coupling_weights mean, a piecewise_linear f, fates.thresholds [0.5] not learned, an evolution
         strategy), like focus_uniform, so a study that sets another model on top of config.yaml need not switch it
         off""")
+    focus_candidates: int = setting(0, """0, or the networks of the focus (the restarts' best and means scored after
+        explore_generations) best by the final choice's score that join the final candidates (focus_<restart>_best_ever,
+        focus_<restart>_mean): a network that holds at every time step when exploration ends stays a candidate though
+        its restart trains on to another; it acts only with explore_generations > 0 and final_choice robust or
+        flat""", minimum=0)
     row_start: bool = setting(False, """the screen's last network is the row switch (PiecewiseLinear.row_switch: f
         falls fast below sbar 1/2 and rises slowly just above it, the row deciding together's form) in place of a
         random one, scored with the rest, so where it makes the best uniform pattern a restart starts from it and,

@@ -105,10 +105,12 @@ def _bytes(config: Config) -> float:
 
 
 def _candidates(config: Config) -> int:
-    """The final candidates re-scored: each kept restart's best and mean, and the last generation's best."""
+    """The final candidates re-scored: each kept restart's best and mean, the last generation's best and
+    the focus's best (``focus_candidates``, where they act)."""
     evo = config.evolution
     kept = evo.keep_restarts if evo.explore_generations else evo.restarts
-    return 2 * kept + evo.rescore_candidates
+    focused = evo.focus_candidates if evo.explore_generations and evo.final_choice in TIME_STEP_CHOICES else 0
+    return 2 * kept + evo.rescore_candidates + focused
 
 
 def _finalists(config: Config) -> int:

@@ -63,13 +63,15 @@ class Choice(NamedTuple):
     table: pd.DataFrame  # one row per candidate, artifacts.SELECTION_COLUMNS
 
 
-def final_candidates(best_params, best_fitness, population, fitness, means, top_k: int, restart_ids=None):
+def final_candidates(best_params, best_fitness, population, fitness, means, top_k: int, restart_ids=None,
+                     extra=()):
     """(names, (K, D) params, (K,) training scores) of the candidates, duplicates dropped.
 
     ``best_params`` / ``best_fitness`` / ``means`` hold one entry per restart (a single run has
     one); ``means`` is None for an optimiser without a mean. ``population`` and ``fitness`` are
     the last generation (of every restart, pooled). ``restart_ids`` names the restarts
-    (``restart_<id>_...``; default 0, 1, ...; a single run's candidates have no prefix).
+    (``restart_<id>_...``; default 0, 1, ...; a single run's candidates have no prefix). ``extra``:
+    ``(name, params)`` pairs listed last, without a training score (the focus's best networks).
     """
     order = np.argsort(-np.asarray(fitness, np.float64), kind="stable")[:top_k]
     several = restart_ids is not None or len(best_params) > 1
@@ -80,6 +82,7 @@ def final_candidates(best_params, best_fitness, population, fitness, means, top_
         if means is not None:
             rows.append((f"restart_{ids[k]}_mean" if several else "mean", means[k], np.nan))
     rows += [(f"last_generation_{rank + 1}", population[i], fitness[i]) for rank, i in enumerate(order)]
+    rows += [(name, p, np.nan) for name, p in extra]
     names, params, scores, seen = [], [], [], []
     for name, p, score in rows:
         p = np.asarray(p, np.float32)

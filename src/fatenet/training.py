@@ -235,6 +235,11 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
     (``classes``: each seed's restarts' start classes) come right after the best by each ranking: at
     noise 0.05 the row deciding together is what holds at every time step, and after exploration it
     is often in neither ranking's first places (docs/findings/time-step.md).
+
+    Each seed's third item, ``(indices, params)``, holds the ``focus_candidates`` networks best there by
+    the final choice's score (at its own ``choice_tolerance`` and ``choice_penalty``; indices into the
+    scored list: the restarts' best networks, then their means), which ``_finish`` adds to the final
+    candidates (``focus_names``); empty where it does not act.
     """
     evo = config.evolution
     tissues = evo.focus_replicates or evo.rescore_replicates
@@ -246,7 +251,8 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
     scored = rescore_seeds(config, candidates, seeds, (1, *DT_REFINEMENTS) if time_steps else (1,),
                            stream=streams.FOCUS, replicates=tissues)
     out = []
-    for state, by_candidate, start_classes in zip(states, scored, classes or [[] for _ in states], strict=True):
+    for state, networks, by_candidate, start_classes in zip(states, candidates, scored, classes or [[] for _ in states],
+                                                          strict=True):
         by_dt = by_candidate.T
         measures = (by_dt[0], time_step_score(evo.final_choice, by_dt)) if time_steps else (by_dt[0],)
         n_restarts = len(np.asarray(state.best_params))
@@ -256,9 +262,20 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
             rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
         kept = np.asarray(kept_restarts(rankings, evo.keep_restarts,
                                         uniform_restarts(start_classes) if evo.focus_uniform else ()))
+        elites = np.zeros(0, np.int64)
+        if time_steps and evo.focus_candidates:  # by the final choice's own rule (its tolerance and penalty)
+            score = time_step_score(evo.final_choice, by_dt, evo.choice_tolerance, evo.choice_penalty)
+            elites = np.argsort(-np.where(np.isnan(score), -np.inf, score), kind="stable")[:evo.focus_candidates]
         state = jax.tree_util.tree_map(lambda leaf, kept=kept: leaf[kept], state)
-        out.append((state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept))
+        out.append((state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept,
+                    (elites.astype(np.int64), np.asarray(networks[elites], np.float32))))
     return out
+
+
+def focus_names(indices, n_restarts: int) -> list[str]:
+    """The final candidates' names of the focus's networks at ``indices`` (``focus``: the restarts' best
+    networks, then their means)."""
+    return [f"focus_{i}_best_ever" if i < n_restarts else f"focus_{i - n_restarts}_mean" for i in map(int, indices)]
 
 
 def phases(config: Config) -> list[tuple[int, int, bool]]:
@@ -341,6 +358,7 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
     starts = start_populations(config, seeds)
     state = init(seeds, populations=None if starts[0][0] is None else [pops for pops, _ in starts])
     kept = [np.arange(evo.restarts) for _ in seeds]
+    elites = [(np.zeros(0, np.int64), np.zeros((0, config.network.n_params), np.float32)) for _ in seeds]
     columns = [{name: [] for name in HISTORY_COLUMNS[1:]} for _ in seeds]
     start = 0
     if checkpoint is not None:
@@ -358,6 +376,8 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
             state = init(seeds, full(restored))
             columns = [{name: list(saved[name]) for name in columns[0]}]
             kept = [saved.get("kept_restarts", kept[0])]
+            if "focus_elites" in saved:
+                elites = [(saved["focus_elites"].astype(np.int64), saved["focus_params"].astype(np.float32))]
             print(f"resuming from {checkpoint} at generation {start}", file=stream or sys.stdout, flush=True)
     bar.note(f"compiling the generation program; generation 0 is reported after the first {min(block, n_gen)} "
              "generation(s)")
@@ -369,8 +389,9 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
             host = full(jax.device_get(state))
             focused = focus(config, seeds, [_part(host, i) for i in range(len(seeds))], mean,
                             [list(names) for _, names in starts])
-            kept = [k for _, k in focused]
-            state = init(seeds, _stack([part for part, _ in focused]))
+            kept = [k for _, k, _ in focused]
+            elites = [e for _, _, e in focused]
+            state = init(seeds, _stack([part for part, _, _ in focused]))
             bar.restart_clock()
         for first, end in generation_blocks(max(start, first_gen), end_gen, block):
             state, out = steps[explore].step(state, end - first)
@@ -387,12 +408,13 @@ def train_seeds(config: Config, seeds, *, progress: bool | None = None, stream=N
                                | {"mean_fitness": float(np.mean([r["mean_fitness"] for r in records]))})
             bar.block(first, summary)
             if checkpoint is not None and end < n_gen and end % checkpoint_every == 0:
-                _checkpoint.save(checkpoint, jax.device_get(state), columns[0] | {"kept_restarts": kept[0]}, end, ident)
+                _checkpoint.save(checkpoint, jax.device_get(state), columns[0] | {
+                    "kept_restarts": kept[0], "focus_elites": elites[0][0], "focus_params": elites[0][1]}, end, ident)
     state = full(jax.device_get(state))
     last = _part(out, -1)
     results = _finish(config, seeds, [_part(state, i) for i in range(len(seeds))],
                       [_part(last, i) for i in range(len(seeds))], mean, columns,
-                      [_restart_table(starts[i][1], kept[i]) for i in range(len(seeds))])
+                      [_restart_table(starts[i][1], kept[i]) for i in range(len(seeds))], elites)
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     return results
@@ -404,13 +426,14 @@ def _restart_table(classes: list[str], kept: np.ndarray) -> pd.DataFrame:
 
 
 def _finish(config: Config, seeds: list[int], states: list, lasts: list[dict], mean: Callable, columns: list[dict],
-            restarts: list[pd.DataFrame]) -> list[TrainResult]:
+            restarts: list[pd.DataFrame], elites: list[tuple]) -> list[TrainResult]:
     """Each seed's result: the final network chosen among its candidates (``fatenet.selection``;
     the seeds' candidates re-scored together).
 
     A seed's state and last generation carry a leading axis of the restarts still training; every
     one's best network and mean are candidates (named by its restart number when there are
-    several), and its last generation joins the pooled one.
+    several), and its last generation joins the pooled one; then the focus's best networks
+    (``elites``: each seed's ``(indices, params)`` from ``focus``).
     """
     pending = []
     for state, last, table in zip(states, lasts, restarts, strict=True):
@@ -424,8 +447,9 @@ def _finish(config: Config, seeds: list[int], states: list, lasts: list[dict], m
         choices = [best_ever_choice(best, fitness) for best, fitness, *_ in pending]
     else:
         candidates = [final_candidates(best, fitness, last["population"], last["fitness"], centres,
-                                       config.evolution.rescore_candidates, ids)
-                      for best, fitness, last, centres, ids in pending]
+                                       config.evolution.rescore_candidates, ids,
+                                       zip(focus_names(indices, config.evolution.restarts), params, strict=True))
+                      for (best, fitness, last, centres, ids), (indices, params) in zip(pending, elites, strict=True)]
         rescored = rescore_seeds(config, [params for _, params, _ in candidates], seeds, choice_factors(config))
         choices = choose(config, seeds, candidates, rescored)
     return [TrainResult(params=np.asarray(choice.params, dtype=np.float32), fitness=choice.train_fitness,
