@@ -466,10 +466,10 @@ class EvolutionConfig(_Section):
         flat""", minimum=0)
     row_start: bool = setting(False, """the screen's last network is the row switch (PiecewiseLinear.row_switch: f
         falls fast below sbar 1/2 and rises slowly just above it, the row deciding together's form) in place of a
-        random one, scored with the rest, so where it makes the best uniform pattern a restart starts from it and,
-        with focus_uniform, trains on to the end; it acts only with start_from pattern_classes, a piecewise_linear
-        f of [sbar] and the cells model, like focus_uniform, so a study that sets another model on top of
-        config.yaml need not switch it off""")
+        random one, scored with the rest, so where it makes the best network of a uniform pattern a restart starts
+        from it (kept after exploration with focus_uniform; focus_candidates keeps what it is then); it acts only
+        with start_from pattern_classes, a piecewise_linear f of [sbar] and the cells model, like focus_uniform, so
+        a study that sets another model on top of config.yaml need not switch it off""")
 
     def _check(self) -> None:
         factors = self.fitness_dt_factors
