@@ -20,6 +20,7 @@ if not config["train_seeds_together"]:
             "results/logs/train/{run}.log",
         benchmark:
             "results/benchmarks/train/{run}.tsv"
+        priority: 1  # every training before any evaluation: the long jobs first keep every core busy to the end
         conda:
             CONDA_ENV
         resources:
@@ -45,6 +46,7 @@ else:
             "results/logs/train_seeds/{point}.log",
         benchmark:
             "results/benchmarks/train_seeds/{point}.tsv"
+        priority: 1
         conda:
             CONDA_ENV
         resources:
