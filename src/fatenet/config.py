@@ -661,6 +661,14 @@ class Config:
         return self.evolution.antithetic and self.mirror_symmetric
 
     @property
+    def focus_candidates(self) -> int:
+        """How many of the focus's networks join the final candidates (``evolution.focus_candidates``): the
+        setting where it acts (an exploration, ``explore_generations`` > 0, and a final choice that scores the
+        time step, robust or flat), else 0."""
+        evo = self.evolution
+        return evo.focus_candidates if evo.explore_generations and evo.final_choice in ("robust", "flat") else 0
+
+    @property
     def starts_row(self) -> bool:
         """Whether the screen offers the row switch (``evolution.row_start``): set, restarts from pattern
         classes (after a screen), the cells model and a piecewise_linear f of [sbar]. Elsewhere the setting

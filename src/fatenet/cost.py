@@ -109,8 +109,7 @@ def _candidates(config: Config) -> int:
     the focus's best (``focus_candidates``, where they act)."""
     evo = config.evolution
     kept = evo.keep_restarts if evo.explore_generations else evo.restarts
-    focused = evo.focus_candidates if evo.explore_generations and evo.final_choice in TIME_STEP_CHOICES else 0
-    return 2 * kept + evo.rescore_candidates + focused
+    return 2 * kept + evo.rescore_candidates + config.focus_candidates
 
 
 def _finalists(config: Config) -> int:

@@ -187,6 +187,12 @@ def first_best(score: np.ndarray) -> int:
     return int(np.argmax(np.where(np.isnan(score), -np.inf, score)))
 
 
+def best_first(score: np.ndarray) -> np.ndarray:
+    """The indices of ``score`` from the best down, the earlier first on a tie, NaN (an invalid network) last."""
+    score = np.asarray(score, np.float64)
+    return np.argsort(-np.where(np.isnan(score), -np.inf, score), kind="stable")
+
+
 def choice_factors(config: Config) -> tuple[int, ...]:
     """The time-step factors the final choice re-scores at: 1, 4 and 16 (robust, flat) or 1."""
     return (1, *DT_REFINEMENTS) if config.evolution.final_choice in TIME_STEP_CHOICES else (1,)
@@ -319,8 +325,7 @@ def finalists(score: np.ndarray, n: int, move: bool = False) -> list[int]:
     """The indices, in candidate order, of the ``n`` best candidates by the final choice's ``score``
     (the first of a tie; an invalid network's NaN last) and, with ``move``, of the last candidate (the
     winner moved along sbar, ``offer_shift``)."""
-    score = np.asarray(score, np.float64)
-    best = np.argsort(-np.where(np.isnan(score), -np.inf, score), kind="stable")[:n]
+    best = best_first(score)[:n]
     return sorted({int(i) for i in best} | ({len(score) - 1} if move else set()))
 
 

@@ -45,6 +45,7 @@ from .progress import Progress, duration
 from .screening import seeds_restart_populations
 from .selection import (
     best_ever_choice,
+    best_first,
     choice_factors,
     choose,
     final_candidates,
@@ -259,13 +260,13 @@ def focus(config: Config, seeds: list[int], states: list, mean: Callable,
         rankings = []
         for measure in measures:
             scores = measure.reshape(-1, n_restarts).max(axis=0)
-            rankings.append(np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable"))
+            rankings.append(best_first(scores))
         kept = np.asarray(kept_restarts(rankings, evo.keep_restarts,
                                         uniform_restarts(start_classes) if evo.focus_uniform else ()))
         elites = np.zeros(0, np.int64)
-        if time_steps and evo.focus_candidates:  # by the final choice's own rule (its tolerance and penalty)
-            score = time_step_score(evo.final_choice, by_dt, evo.choice_tolerance, evo.choice_penalty)
-            elites = np.argsort(-np.where(np.isnan(score), -np.inf, score), kind="stable")[:evo.focus_candidates]
+        if config.focus_candidates:  # by the final choice's own rule (its tolerance and penalty)
+            elites = best_first(time_step_score(evo.final_choice, by_dt, evo.choice_tolerance,
+                                                evo.choice_penalty))[:config.focus_candidates]
         state = jax.tree_util.tree_map(lambda leaf, kept=kept: leaf[kept], state)
         out.append((state.replace(best_fitness=jnp.full(len(kept), -jnp.inf, jnp.float32)), kept,
                     (elites.astype(np.int64), np.asarray(networks[elites], np.float32))))
